@@ -1,0 +1,63 @@
+"""Polynomial regression baseline: what a simple least-squares fit achieves on the same split,
+in the same J units as the network (J = sum((yhat - y)^2) / (2m))."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations_with_replacement
+
+import numpy as np
+
+MIN_DEGREE, MAX_DEGREE = 1, 6
+
+
+@dataclass(frozen=True)
+class BaselineFit:
+    degree: int
+    coefficients: list[float]  # one feature: lowest degree first, as numpy's Polynomial
+    terms: list[str]           # e.g. ["1", "x", "x^2"]
+    train_loss: float
+    dev_loss: float | None
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return (_design(X, self.degree) @ np.asarray(self.coefficients)).reshape(1, -1)
+
+
+def _monomials(n_x: int, degree: int) -> list[tuple[int, ...]]:
+    return [c for d in range(degree + 1) for c in combinations_with_replacement(range(n_x), d)]
+
+
+def _design(X: np.ndarray, degree: int) -> np.ndarray:
+    cols = [np.prod(X[list(c), :], axis=0) if c else np.ones(X.shape[1]) for c in _monomials(X.shape[0], degree)]
+    return np.stack(cols, axis=1)
+
+
+def _term_name(c: tuple[int, ...], names: tuple[str, ...]) -> str:
+    if not c:
+        return "1"
+    parts = []
+    for j in sorted(set(c)):
+        k = c.count(j)
+        parts.append(names[j] if k == 1 else f"{names[j]}^{k}")
+    return "*".join(parts)
+
+
+def _cost(pred: np.ndarray, Y: np.ndarray) -> float:
+    return float(np.sum((pred - Y) ** 2) / (2 * Y.shape[1]))
+
+
+def fit_baseline(X: np.ndarray, Y: np.ndarray, degree: int, X_dev=None, Y_dev=None,
+                 feature_names: tuple[str, ...] | None = None) -> BaselineFit:
+    if not MIN_DEGREE <= degree <= MAX_DEGREE:
+        raise ValueError(f"degree must be between {MIN_DEGREE} and {MAX_DEGREE}, got {degree}")
+    names = feature_names or tuple(f"x{j + 1}" for j in range(X.shape[0]))
+    A = _design(X, degree)
+    # Scale columns before solving: x^6 at x = 19 is ~5e7, which would ruin the conditioning.
+    scale = np.abs(A).max(axis=0)
+    scale[scale == 0] = 1.0
+    coef, *_ = np.linalg.lstsq(A / scale, Y.ravel(), rcond=None)
+    coef = coef / scale
+    fit = BaselineFit(degree, [float(c) for c in coef],
+                      [_term_name(c, names) for c in _monomials(X.shape[0], degree)], 0.0, None)
+    train = _cost(fit.predict(X), Y)
+    dev = _cost(fit.predict(X_dev), Y_dev) if X_dev is not None and X_dev.shape[1] > 0 else None
+    return BaselineFit(degree, fit.coefficients, fit.terms, train, dev)

@@ -1,0 +1,64 @@
+"""What the network does at its current parameters: per-sample Z^[L] and A^[L], the dead
+samples and units, losses and RMSE in Y's original units. Computed on demand (for a screen
+refresh or a summary), never inside the training step."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import compute_cost
+from .trainer import Trainer
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    step: int
+    loss: float
+    dev_loss: float | None
+    rmse: float              # train RMSE in Y's original units
+    dev_rmse: float | None
+    Z_L: np.ndarray          # (n_y, m) pre-activation of the output layer, train samples
+    A_L: np.ndarray          # (n_y, m) network output in training units
+    y_hat: np.ndarray        # (m,) prediction in original units
+    dead_samples: np.ndarray  # indices of train samples with a dead ReLU output
+    hidden_active: list[np.ndarray]  # per hidden layer: (n_l, m) bool, Z > 0
+    dead_units: list[np.ndarray]     # per hidden layer: indices of units dead on every sample
+    hidden_can_die: bool
+    output_can_die: bool
+
+    @property
+    def dead_output(self) -> int:
+        return int(len(self.dead_samples))
+
+    @property
+    def dead_hidden(self) -> list[int]:
+        return [int(len(u)) for u in self.dead_units]
+
+
+def _rmse(A: np.ndarray, Y: np.ndarray, y_std: float) -> float:
+    return float(math.sqrt(np.mean((A - Y) ** 2)) * y_std)
+
+
+def evaluate(trainer: Trainer) -> Evaluation:
+    c, d = trainer.config, trainer.data
+    Zs, As = trainer.forward(d.X)
+    ZL, AL = Zs[-1], As[-1]
+    y_std = d.y_std if d.normalize else 1.0
+    with np.errstate(all="ignore"):
+        loss = compute_cost(AL, d.Y, c.loss)
+        rmse = _rmse(AL, d.Y, y_std)
+        dev_loss = dev_rmse = None
+        if d.has_dev:
+            A_dev = trainer.predict(d.X_dev)
+            dev_loss = compute_cost(A_dev, d.Y_dev, c.loss)
+            dev_rmse = _rmse(A_dev, d.Y_dev, y_std)
+    output_relu = c.output_activation == "relu"
+    hidden_relu = c.hidden_activation == "relu"
+    dead_samples = np.flatnonzero((ZL <= 0).any(axis=0)) if output_relu else np.array([], dtype=int)
+    active = [Z > 0 for Z in Zs[:-1]]
+    dead_units = [np.flatnonzero(~a.any(axis=1)) if hidden_relu else np.array([], dtype=int) for a in active]
+    return Evaluation(trainer.step_count, loss, dev_loss, rmse, dev_rmse, ZL, AL,
+                      d.y_to_original(AL).ravel(), dead_samples, active, dead_units,
+                      hidden_relu, output_relu)

@@ -1,0 +1,422 @@
+"""The trainer: one full-batch gradient-descent update per `step()`, with diagnostics.
+
+The maths is the course's (see `network.py`), run on preallocated buffers so a step costs a
+few dozen NumPy calls and no large allocations. Everything a step measures is written into a
+row of the bounded `History`; `step()` also returns it as a `StepRecord`.
+
+Gradients are kept as m * dJ/dθ (dAL = AL - Y with no 1/m) and the 1/m is folded into the
+learning rate: the same numbers as the course's dW = dZ A_prev^T / m, with fewer array passes.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import get_activation
+from .config import TrainConfig, check_lr
+from .data import Dataset, Prepared, Split, make_split, prepare
+from .history import History
+from .losses import BCE_EPS, compute_cost
+from .network import initialize_parameters
+
+OK, DIVERGED = "ok", "diverged"
+ACT_CODES = ("relu", "leaky_relu", "tanh", "sigmoid", "swish", "linear")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A change made between steps: at `step`, after `tick` step calls in this session."""
+    tick: int
+    step: int
+    name: str
+    value: object
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    tick: int
+    step: int
+    loss: float            # J(θ_t), before this step's update; nan if it overflowed
+    dev_loss: float | None
+    lr: float              # the rate used for θ_t -> θ_{t+1}
+    hidden_activation: str
+    output_activation: str
+    dead_output: int
+    dead_hidden: tuple[int, ...]
+    grad_norms: dict[str, float]
+    update_ratios: dict[str, float]
+    Z_L: np.ndarray = field(repr=False)
+    A_L: np.ndarray = field(repr=False)
+    status: str = OK
+
+
+def _bce_cost_and_dAL(AL: np.ndarray, Y: np.ndarray, dAL: np.ndarray) -> float:
+    P = np.clip(AL, BCE_EPS, 1 - BCE_EPS)
+    dAL[...] = (1 - Y) / (1 - P) - Y / P
+    return float(-np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P)) / Y.shape[1])
+
+
+class Trainer:
+    """Steps a network on a dataset. Not thread-safe: one thread owns a trainer."""
+
+    def __init__(self, config: TrainConfig, data: Dataset, split: Split | None = None,
+                 window: int = 4096, archive: int = 4096):
+        self.dataset = data
+        self.split = split if split is not None else make_split(data.m, config.dev_fraction, config.seed)
+        self.config = config
+        self.initial_config = config
+        self.events: list[Event] = []
+        self.listeners: list = []  # callables(Event), e.g. a run-log writer
+        self.tick = 0
+        self._window, self._archive = window, archive
+        self._setup(config.seed)
+
+    # ---- construction ----------------------------------------------------------------
+    def _setup(self, seed: int) -> None:
+        c = self.config
+        self.data: Prepared = prepare(self.dataset, self.split, c.normalize)
+        X, Y = self.data.X, self.data.Y
+        self.m = X.shape[1]
+        self.layer_dims = c.layer_dims(X.shape[0], Y.shape[0])
+        self.L = len(self.layer_dims) - 1
+        self.seed = seed
+        self._layout_parameters(initialize_parameters(self.layer_dims, c.init, seed))
+        names = self.tensor_names
+        cols = ["tick", "step", "loss", "dev_loss", "lr", "hidden_code", "output_code", "dead_output"]
+        cols += [f"dead_hidden{l}" for l in range(1, self.L)]
+        cols += [f"wsq_{k}" for k in names] + [f"gsq_{k}" for k in names] + ["wsq_total", "gsq_total"]
+        self.history = History(cols, self._window, self._archive)
+        self._k_dead_hidden = cols.index("dead_output") + 1
+        self._k_sq = cols.index(f"wsq_{names[0]}")
+        self.step_count = 0
+        self.status = OK
+        self.diverged_reason = ""
+        self._alloc_buffers()
+        self._compile()
+
+    def _layout_parameters(self, init: dict[str, np.ndarray]) -> None:
+        """Each layer's [W | b] is one (n_l, n_{l-1}+1) block of a flat θ, so Z = [W | b] [A; 1]
+        is a single matmul and dW, db come out of one matmul too. W[l] and b[l] are views."""
+        L = self.L
+        sizes = [self.layer_dims[l] * (self.layer_dims[l - 1] + 1) for l in range(1, L + 1)]
+        P = sum(sizes)
+        self.n_params = P
+        # θ and m·∇J sit side by side so one multiply and one matmul give every squared norm.
+        self._tg = np.zeros(2 * P)
+        self._theta, self._G = self._tg[:P], self._tg[P:]
+        self._tgsq = np.empty(2 * P)
+        self._U = np.empty(P)
+        self.params, self.grads = {}, {}
+        self._Wb, self._dWb = [], []
+        index = np.arange(P)
+        tensor_idx = {}
+        a = 0
+        for l, size in zip(range(1, L + 1), sizes):
+            shape = (self.layer_dims[l], self.layer_dims[l - 1] + 1)
+            Wb, dWb, idx = (v[a:a + size].reshape(shape) for v in (self._theta, self._G, index))
+            self._Wb.append(Wb)
+            self._dWb.append(dWb)
+            self.params[f"W{l}"], self.params[f"b{l}"] = Wb[:, :-1], Wb[:, -1:]
+            self.grads[f"dW{l}"], self.grads[f"db{l}"] = dWb[:, :-1], dWb[:, -1:]
+            Wb[:, :-1], Wb[:, -1:] = init[f"W{l}"], init[f"b{l}"]
+            tensor_idx[f"W{l}"], tensor_idx[f"b{l}"] = idx[:, :-1].ravel(), idx[:, -1:].ravel()
+            a += size
+        self.tensor_names = list(tensor_idx)
+        T = len(self.tensor_names)
+        # Segment sums: θ² per tensor, G² per tensor, then all of θ² and all of G².
+        S = np.zeros((2 * P, 2 * T + 2))
+        for j, k in enumerate(self.tensor_names):
+            S[tensor_idx[k], j] = 1.0
+            S[P + tensor_idx[k], T + j] = 1.0
+        S[:P, 2 * T] = 1.0
+        S[P:, 2 * T + 1] = 1.0
+        self._S = S
+
+    def _alloc_buffers(self) -> None:
+        m = self.m
+        self._ones = np.ones(m)
+        # Activations carry a constant row of ones underneath for the bias column of [W | b].
+        self._X_aug = np.vstack([self.data.X, np.ones((1, m))])
+        self._bufs = []
+        for l, n in enumerate(self.layer_dims[1:], start=1):
+            B = {k: np.empty((n, m)) for k in ("Z", "G", "S", "dA", "dZ")}
+            B["zeros"] = np.zeros((n, m))
+            B["active"] = np.empty(n)
+            if l < self.L:
+                B["A_aug"] = np.ones((n + 1, m))
+                B["A"] = B["A_aug"][:n]
+            else:
+                B["A"] = np.empty((n, m))
+            self._bufs.append(B)
+
+    # ---- the step --------------------------------------------------------------------
+    def _compile(self) -> None:
+        """Bind buffers and kernels for the current activations and learning rate into one
+        closure: rebuilt only when a setting changes, so the step itself does no lookups."""
+        c = self.config
+        hid = get_activation(c.hidden_activation, c.leaky_slope)
+        out = get_activation(c.output_activation, c.leaky_slope)
+        acts = [hid] * (self.L - 1) + [out]
+        L, m = self.L, self.m
+        Y = self.data.Y
+        bufs = self._bufs
+        # A linear layer's Z is written straight into its activation buffer (A is Z).
+        for B, act in zip(bufs, acts):
+            B["Zw"] = B["A"] if act.name == "linear" else B["Z"]
+        A_in = [self._X_aug] + [B["A_aug"] for B in bufs[:-1]]  # [A_prev; 1] for each layer
+        fwd = [(Wb, A, B["Zw"], B["A"], B["zeros"], a.forward_into)
+               for Wb, A, B, a in zip(self._Wb, A_in, bufs, acts)]
+        BL = bufs[-1]
+        ZL, AL_buf = BL["Zw"], BL["A"]
+        R, dZL, GL, SL = BL["dA"], BL["dZ"], BL["G"], BL["S"]
+        R_flat = R.reshape(-1)
+        half_over_m = 0.5 / m
+        out_grad = out.grad_into
+        mse = c.loss == "mse"
+        count_dead_out = out.name == "relu"
+        n_out = self.layer_dims[-1] * m
+        back = []  # hidden layers from L-1 down to 1
+        for l in range(L - 1, 0, -1):
+            B = bufs[l - 1]
+            back.append((self._Wb[l][:, :-1].T, B["dA"], B["Zw"], B["A"], B["G"], B["S"], B["dZ"],
+                         B["active"], hid.grad_into, self._dWb[l - 1], A_in[l - 1].T,
+                         self._k_dead_hidden + l - 1, hid.name == "relu", self.layer_dims[l]))
+        dWbL, AinT_L = self._dWb[-1], A_in[-1].T
+        tg, tgsq, Smat, U, theta, G = self._tg, self._tgsq, self._S, self._U, self._theta, self._G
+        k_sq = self._k_sq
+        k_wt, k_gt = len(self.history.columns) - 2, len(self.history.columns) - 1
+        lr = c.lr
+        lr_vec = np.full(self.n_params, lr / m)  # an array operand is cheaper than a float
+        hcode, ocode = float(ACT_CODES.index(hid.name)), float(ACT_CODES.index(out.name))
+        hist = self.history
+        ones = self._ones
+        dot, subtract, multiply, count_nonzero = np.dot, np.subtract, np.multiply, np.count_nonzero
+        isfinite = math.isfinite
+        dev_cost = self._dev_cost if self.data.has_dev else None
+        nan = math.nan
+        bce_cost_and_dAL = _bce_cost_and_dAL
+
+        def run_fn(n: int, should_stop) -> tuple[int, int]:
+            """Up to n updates. Returns (steps attempted, code): code 0 is fine, 1 means the
+            loss was non-finite, 2 that θ or the gradient was (nothing updated then)."""
+            tick, step, seq = self.tick, self.step_count, hist.seq
+            rows, n_rows, stride = hist.row_views, len(hist.row_views), hist.stride
+            code = 0
+            done = 0
+            while done < n:
+                if should_stop is not None and should_stop():
+                    break
+                done += 1
+                for Wb, A, Zw, Abuf, zeros, f in fwd:
+                    dot(Wb, A, Zw)
+                    AL = f(Zw, Abuf, zeros)
+                if mse:
+                    subtract(AL, Y, R)  # dAL = AL - Y: the derivative of the loss
+                    loss = dot(R_flat, R_flat) * half_over_m
+                else:
+                    loss = bce_cost_and_dAL(AL, Y, R)
+                if not isfinite(loss):
+                    code = 1
+                    break
+                row = rows[seq % n_rows]
+                gp = out_grad(ZL, AL, GL, SL)
+                if gp is None:
+                    dZ = R
+                    row[7] = 0.0
+                else:
+                    dZ = multiply(R, gp, dZL)
+                    row[7] = n_out - count_nonzero(gp) if count_dead_out else 0.0
+                dot(dZ, AinT_L, dWbL)
+                for WT, dA, Z, Ah, Gh, Sh, dZh, active, g, dWb, AinT, k, relu, n_units in back:
+                    dot(WT, dZ, dA)
+                    gp = g(Z, Ah, Gh, Sh)
+                    dZ = dA if gp is None else multiply(dA, gp, dZh)
+                    if relu:
+                        dot(gp, ones, active)
+                        row[k] = n_units - count_nonzero(active)
+                    else:
+                        row[k] = 0.0
+                    dot(dZ, AinT, dWb)
+                multiply(tg, tg, tgsq)
+                dot(tgsq, Smat, row[k_sq:])
+                if not (isfinite(row[k_gt]) and isfinite(row[k_wt])):
+                    code = 2
+                    break
+                row[0] = tick
+                row[1] = step
+                row[2] = loss
+                row[3] = dev_cost() if dev_cost is not None else nan
+                row[4] = lr
+                row[5] = hcode
+                row[6] = ocode
+                if seq % stride == 0:
+                    hist.archive(seq)
+                    stride = hist.stride
+                seq += 1
+                multiply(G, lr_vec, U)
+                subtract(theta, U, theta)
+                tick += 1
+                step += 1
+            if code:
+                tick += 1  # the failed attempt counts as a step call
+            self.tick, self.step_count, hist.seq = tick, step, seq
+            return done, code
+
+        self._run_fn = run_fn
+        self._acts = acts
+
+    def _dev_cost(self) -> float:
+        return compute_cost(self.predict(self.data.X_dev), self.data.Y_dev, self.config.loss)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """AL for inputs X (in training units) at the current parameters."""
+        return self.forward(X)[1][-1]
+
+    def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Z[l] and A[l] for every layer at the current parameters (allocates; for display)."""
+        c = self.config
+        Zs, As = [], []
+        A = X
+        for l in range(1, self.L + 1):
+            act = c.output_activation if l == self.L else c.hidden_activation
+            Z = self.params[f"W{l}"] @ A + self.params[f"b{l}"]
+            A = get_activation(act, c.leaky_slope).forward(Z)
+            Zs.append(Z)
+            As.append(A)
+        return Zs, As
+
+    # ---- running -----------------------------------------------------------------------
+    def run(self, n: int, should_stop=None) -> int:
+        """Up to n steps without building records (the fast path). Stops early on divergence
+        or when should_stop() turns true (checked every step). Returns steps attempted."""
+        if self.status != OK or n <= 0:
+            return 0
+        # Overflow is expected when a run diverges; it is detected and reported, not warned.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            done, code = self._run_fn(n, should_stop)
+        if code:
+            self._diverge(code)
+        return done
+
+    def step(self) -> StepRecord:
+        """Exactly one full-batch update; returns what it measured."""
+        if self.status != OK:
+            raise RuntimeError(f"training has diverged ({self.diverged_reason}); change the learning rate or reset first")
+        before = len(self.history)
+        tick, step = self.tick, self.step_count
+        self.run(1)
+        return self._record(tick, step, committed=len(self.history) > before)
+
+    def _record(self, tick: int, step: int, committed: bool) -> StepRecord:
+        c = self.config
+        ZL = self._bufs[-1]["Zw"].copy()
+        AL = self._bufs[-1]["A"].copy()
+        if not committed:
+            return StepRecord(tick, step, math.nan, None, c.lr, c.hidden_activation, c.output_activation,
+                              0, tuple([0] * (self.L - 1)), {}, {}, ZL, AL, DIVERGED)
+        return self.record_from_row(self.history.last(), ZL, AL)
+
+    def record_from_row(self, row: np.ndarray, ZL=None, AL=None) -> StepRecord:
+        col = self.history.col
+        names = self.tensor_names
+        gn = {f"d{k}": math.sqrt(row[col[f"gsq_{k}"]]) / self.m for k in names}
+        lr = float(row[col["lr"]])
+        ratios = {}
+        for k in names:
+            if k.startswith("W"):
+                w = math.sqrt(row[col[f"wsq_{k}"]])
+                ratios[k] = lr * gn["d" + k] / w if w > 0 else math.inf
+        dev = float(row[col["dev_loss"]])
+        return StepRecord(
+            tick=int(row[0]), step=int(row[1]), loss=float(row[2]),
+            dev_loss=None if math.isnan(dev) else dev, lr=lr,
+            hidden_activation=ACT_CODES[int(row[5])], output_activation=ACT_CODES[int(row[6])],
+            dead_output=int(row[7]),
+            dead_hidden=tuple(int(row[col[f"dead_hidden{l}"]]) for l in range(1, self.L)),
+            grad_norms=gn, update_ratios=ratios,
+            Z_L=ZL if ZL is not None else np.empty((0, 0)), A_L=AL if AL is not None else np.empty((0, 0)),
+        )
+
+    def _diverge(self, code: int) -> None:
+        at = self.step_count
+        if code == 1 and at > 0:
+            # θ_t already overflows the loss: undo the last update to get back to θ_{t-1},
+            # whose loss was finite, so a lower learning rate can carry on from there.
+            np.add(self._theta, self._U, self._theta)
+            self.step_count -= 1
+            self.history.pop()
+        what = "loss" if code == 1 else "gradient"
+        self.status = DIVERGED
+        self.diverged_reason = (f"{what} became non-finite at step {at} with lr={self.config.lr:g}; "
+                                f"parameters kept from step {self.step_count}")
+        self._emit("diverged", self.diverged_reason)
+
+    # ---- changes between steps -------------------------------------------------------
+    def _emit(self, name: str, value) -> None:
+        ev = Event(self.tick, self.step_count, name, value)
+        self.events.append(ev)
+        for fn in self.listeners:
+            fn(ev)
+
+    def _change(self, name: str, value, **config_changes) -> None:
+        self.config = self.config.with_(**config_changes)
+        if self.status == DIVERGED:
+            self.status, self.diverged_reason = OK, ""
+        self._emit(name, value)
+        self._compile()
+
+    def set_lr(self, lr: float) -> None:
+        lr = check_lr(lr)
+        self._change("lr", lr, lr=lr)
+
+    def set_output_activation(self, name: str) -> None:
+        self._change("output_activation", name, output_activation=name)
+
+    def set_hidden_activation(self, name: str) -> None:
+        self._change("hidden_activation", name, hidden_activation=name)
+
+    def reset(self, seed: int | None = None) -> None:
+        """Back to step 0 with the same seed, or re-initialise from a new one."""
+        new_seed = self.seed if seed is None else int(seed)
+        self.config = self.config.with_(seed=new_seed) if seed is not None else self.config
+        self._setup(new_seed)
+        self._emit("seed" if seed is not None else "reset", new_seed)
+
+    def set_normalize(self, on: bool) -> None:
+        """Standardising changes the data the weights were fitted to, so training restarts."""
+        self.config = self.config.with_(normalize=bool(on))
+        self._setup(self.seed)
+        self._emit("normalize", bool(on))
+
+    def apply_event(self, name: str, value) -> None:
+        """Re-apply a logged user change (used by rerun)."""
+        if name == "lr":
+            self.set_lr(float(value))
+        elif name == "output_activation":
+            self.set_output_activation(str(value))
+        elif name == "hidden_activation":
+            self.set_hidden_activation(str(value))
+        elif name == "seed":
+            self.reset(int(value))
+        elif name == "reset":
+            self.reset()
+        elif name == "normalize":
+            self.set_normalize(bool(value))
+        elif name == "diverged":
+            pass  # produced by the engine itself, not a change to replay
+        else:
+            raise ValueError(f"unknown event {name!r}")
+
+    # ---- reading state -----------------------------------------------------------------
+    def parameters(self) -> dict[str, np.ndarray]:
+        return {k: v.copy() for k, v in self.params.items()}
+
+    def params_finite(self) -> bool:
+        return bool(np.isfinite(self._theta).all())
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"Trainer(layer_dims={self.layer_dims}, {c.hidden_activation}/{c.output_activation}, "
+                f"loss={c.loss}, lr={c.lr:g}, step={self.step_count}, status={self.status})")

@@ -1,0 +1,110 @@
+"""Command-line options shared by every mode, and turning them into a config and a dataset.
+
+Each option is validated by its own `type=` function so a bad value gets one line that names
+the option and the problem."""
+from __future__ import annotations
+
+import argparse
+import math
+
+from core.activations import ACTIVATION_NAMES
+from core.config import DEFAULT_LR, DEFAULT_SEED, TrainConfig
+from core.csv_data import load_csv
+from core.data import Dataset, story_problem
+from core.losses import LOSS_NAMES
+from core.network import INIT_NAMES
+
+
+def positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return v
+
+
+def fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(v) and 0 <= v < 1):
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return v
+
+
+def slope(text: str) -> float:
+    v = fraction(text)
+    return v
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return v
+
+
+def positive_int(text: str) -> int:
+    v = non_negative_int(text)
+    if v == 0:
+        raise argparse.ArgumentTypeError("must be at least 1, got 0")
+    return v
+
+
+def hidden_sizes(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of layer sizes, e.g. 10 or 64,64") from None
+    if not sizes or any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"every hidden layer needs at least 1 unit, got {text}")
+    if any(n > 4096 for n in sizes):
+        raise argparse.ArgumentTypeError(f"hidden layers are limited to 4096 units, got {text}")
+    return sizes
+
+
+def add_shared_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model and data")
+    g.add_argument("--data", metavar="PATH", help="CSV file with a header row (default: the built-in story problem, X = 0..19, Y = 3X^2 + 3X)")
+    g.add_argument("--target", metavar="COLUMN", help="target column name (default: the last column)")
+    g.add_argument("--hidden", type=hidden_sizes, default=(10,), metavar="SIZES", help="hidden layer sizes, e.g. 10 or 64,64 (default: 10)")
+    g.add_argument("--hidden-activation", choices=ACTIVATION_NAMES, default="relu", metavar="NAME", help=f"one of {', '.join(ACTIVATION_NAMES)} (default: relu)")
+    g.add_argument("--output-activation", choices=ACTIVATION_NAMES, default="relu", metavar="NAME", help="output layer activation (default: relu, as in the story)")
+    g.add_argument("--leaky-slope", type=slope, default=0.01, metavar="A", help="slope of leaky_relu for Z < 0 (default: 0.01)")
+    g.add_argument("--loss", choices=LOSS_NAMES, default="mse", help="mse (J = sum((AL-Y)^2)/(2m)) or bce (0/1 targets)")
+    g.add_argument("--lr", type=positive_float, default=DEFAULT_LR, metavar="RATE", help=f"learning rate (default: {DEFAULT_LR:g})")
+    g.add_argument("--init", choices=INIT_NAMES, default="he", help="weight initialisation (default: he)")
+    g.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED, help=f"random seed for init and the dev split (default: {DEFAULT_SEED})")
+    g.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=False, help="standardise X and Y with train-split statistics (default: off)")
+    g.add_argument("--dev-fraction", type=fraction, default=0.0, metavar="F", help="fraction of samples held out as a dev set, in [0, 1) (default: 0)")
+
+
+def config_from_args(args) -> TrainConfig:
+    return TrainConfig(hidden=tuple(args.hidden), hidden_activation=args.hidden_activation,
+                       output_activation=args.output_activation, leaky_slope=args.leaky_slope,
+                       loss=args.loss, lr=args.lr, init=args.init, seed=args.seed,
+                       normalize=args.normalize, dev_fraction=args.dev_fraction)
+
+
+def dataset_from_args(args) -> Dataset:
+    if args.data is None:
+        if args.target is not None and args.target not in ("y",):
+            raise ValueError(f"--target {args.target!r}: the built-in story data has only x and y")
+        return story_problem()
+    return load_csv(args.data, args.target)
+
+
+def check_loss_fits(config: TrainConfig, data: Dataset) -> None:
+    """Cross-entropy takes log(AL) and log(1 - AL): it needs 0/1 targets."""
+    if config.loss == "bce":
+        Y = data.Y
+        if ((Y < 0) | (Y > 1)).any():
+            raise ValueError(f"--loss bce needs targets in [0, 1]; {data.target_name} ranges "
+                             f"{Y.min():g}..{Y.max():g} (use --loss mse for regression)")
