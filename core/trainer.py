@@ -413,6 +413,23 @@ class Trainer:
     def parameters(self) -> dict[str, np.ndarray]:
         return {k: v.copy() for k, v in self.params.items()}
 
+    def set_parameters(self, params: dict[str, np.ndarray]) -> None:
+        """Load W[l], b[l] (course shapes) into the trainer, e.g. from a logged step."""
+        for k, v in params.items():
+            target = self.params[k]
+            v = np.asarray(v, dtype=float)
+            if v.shape != target.shape:
+                raise ValueError(f"{k} has shape {v.shape}, the network needs {target.shape}")
+            target[...] = v
+
+    def clone(self) -> "Trainer":
+        """An independent trainer at the same parameters and settings (fresh history and
+        events), for experiments such as an LR range test that must not touch this run."""
+        t = Trainer(self.config, self.dataset, self.split, window=256, archive=256)
+        t.set_parameters(self.params)
+        t.step_count = self.step_count
+        return t
+
     def params_finite(self) -> bool:
         return bool(np.isfinite(self._theta).all())
 
