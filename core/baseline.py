@@ -49,7 +49,7 @@ def fit_baseline(X: np.ndarray, Y: np.ndarray, degree: int, X_dev=None, Y_dev=No
                  feature_names: tuple[str, ...] | None = None) -> BaselineFit:
     if not MIN_DEGREE <= degree <= MAX_DEGREE:
         raise ValueError(f"degree must be between {MIN_DEGREE} and {MAX_DEGREE}, got {degree}")
-    names = feature_names or tuple(f"x{j + 1}" for j in range(X.shape[0]))
+    names = feature_names or (("x",) if X.shape[0] == 1 else tuple(f"x{j + 1}" for j in range(X.shape[0])))
     A = _design(X, degree)
     # Scale columns before solving: x^6 at x = 19 is ~5e7, which would ruin the conditioning.
     scale = np.abs(A).max(axis=0)

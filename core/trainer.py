@@ -58,6 +58,10 @@ def _bce_cost_and_dAL(AL: np.ndarray, Y: np.ndarray, dAL: np.ndarray) -> float:
     return float(-np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P)) / Y.shape[1])
 
 
+def _all_finite(a: np.ndarray) -> bool:
+    return bool(np.isfinite(a).all())
+
+
 class Trainer:
     """Steps a network on a dataset. Not thread-safe: one thread owns a trainer."""
 
@@ -197,6 +201,7 @@ class Trainer:
         dev_cost = self._dev_cost if self.data.has_dev else None
         nan = math.nan
         bce_cost_and_dAL = _bce_cost_and_dAL
+        all_finite = _all_finite
 
         def run_fn(n: int, should_stop) -> tuple[int, int]:
             """Up to n updates. Returns (steps attempted, code): code 0 is fine, 1 means the
@@ -241,8 +246,8 @@ class Trainer:
                     dot(dZ, AinT, dWb)
                 multiply(tg, tg, tgsq)
                 dot(tgsq, Smat, row[k_sq:])
-                if not (isfinite(row[k_gt]) and isfinite(row[k_wt])):
-                    code = 2
+                if not (isfinite(row[k_gt]) and isfinite(row[k_wt])) and not all_finite(tg):
+                    code = 2  # (a squared norm may overflow while θ and ∇J are still finite)
                     break
                 row[0] = tick
                 row[1] = step
