@@ -36,10 +36,10 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
 def parse_csv_text(text: str, name: str = "<csv>", target: str | None = None) -> Dataset:
     if "\x00" in text:
         raise DataError(f"{name}: not a text CSV file (contains NUL bytes)")
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    rows = _read_rows(text, name)
     if not rows:
         raise DataError(f"{name}: file is empty")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in rows[0][1]]
     body = rows[1:]
     if len(header) < 2:
         raise DataError(f"{name}: need at least 2 columns (features and a target), found {len(header)}")
@@ -49,25 +49,50 @@ def parse_csv_text(text: str, name: str = "<csv>", target: str | None = None) ->
         raise DataError(f"{name}: header row has duplicate column names")
     if not body:
         raise DataError(f"{name}: header only, no data rows")
-    values = np.empty((len(body), len(header)))
-    for i, row in enumerate(body, start=2):
-        if len(row) != len(header):
-            raise DataError(f"{name}: line {i} has {len(row)} fields, the header has {len(header)}")
-        for j, cell in enumerate(row):
-            try:
-                v = float(cell.strip())
-            except ValueError:
-                raise DataError(f"{name}: line {i}, column {header[j]!r}: {cell.strip()[:30]!r} is not a number") from None
-            if not math.isfinite(v):
-                raise DataError(f"{name}: line {i}, column {header[j]!r}: {cell.strip()!r} is not a finite number")
-            values[i - 2, j] = v
     t = len(header) - 1 if target is None else _target_index(header, target, name)
+    values = np.empty((len(body), len(header)))
+    for r, (line, row) in enumerate(body):
+        if len(row) != len(header):
+            raise DataError(f"{name}: line {line} has {len(row)} fields, the header has {len(header)}")
+        for j, cell in enumerate(row):
+            values[r, j] = _number(cell, name, line, header[j])
     features = [j for j in range(len(header)) if j != t]
     return Dataset(values[:, features].T.copy(), values[:, [t]].T.copy(),
                    tuple(header[j] for j in features), header[t], name)
 
 
+def _read_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """Non-blank rows with the file line each starts on (blank lines are skipped, so the
+    line numbers in messages must come from the reader, not from the row index)."""
+    # newline="" lets csv see the file's own line ends (\n, \r\n or a lone \r).
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    start = 1
+    try:
+        for row in reader:
+            if any(c.strip() for c in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as e:  # e.g. a field over csv's size limit, a stray quote
+        raise DataError(f"{name}: line {reader.line_num}: malformed CSV ({e})") from None
+    return rows
+
+
+def _number(cell: str, name: str, line: int, column: str) -> float:
+    s = cell.strip()
+    if not s:
+        raise DataError(f"{name}: line {line}, column {column!r}: empty cell")
+    try:
+        v = float(s)
+    except ValueError:
+        raise DataError(f"{name}: line {line}, column {column!r}: {s[:30]!r} is not a number") from None
+    if not math.isfinite(v):
+        raise DataError(f"{name}: line {line}, column {column!r}: {s[:30]!r} is not a finite number")
+    return v
+
+
 def _target_index(header: list[str], target: str, name: str) -> int:
     if target not in header:
-        raise DataError(f"{name}: no column named {target!r} (columns: {', '.join(header)})")
+        shown = ", ".join(h if h.isprintable() else repr(h) for h in header)  # keep it one line
+        raise DataError(f"{name}: no column named {target!r} (columns: {shown})")
     return header.index(target)

@@ -41,10 +41,7 @@ def slope(text: str) -> float:
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    v = _int(text)
     if v < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
     return v
@@ -55,6 +52,30 @@ def positive_int(text: str) -> int:
     if v == 0:
         raise argparse.ArgumentTypeError("must be at least 1, got 0")
     return v
+
+
+def seed_value(text: str) -> int:
+    v = non_negative_int(text)
+    if v >= 2**63:  # numpy's generators take seeds up to 2**63 - 1 here
+        raise argparse.ArgumentTypeError(f"must be below 2**63, got {text}")
+    return v
+
+
+def int_in_range(lo: int, hi: int):
+    """A `type=` for a whole number in lo..hi, e.g. the baseline's polynomial degree."""
+    def parse(text: str) -> int:
+        v = _int(text)
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo} and {hi}, got {text}")
+        return v
+    return parse
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def hidden_sizes(text: str) -> tuple[int, ...]:
@@ -81,7 +102,7 @@ def add_shared_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--loss", choices=LOSS_NAMES, default="mse", help="mse (J = sum((AL-Y)^2)/(2m)) or bce (0/1 targets)")
     g.add_argument("--lr", type=positive_float, default=DEFAULT_LR, metavar="RATE", help=f"learning rate (default: {DEFAULT_LR:g})")
     g.add_argument("--init", choices=INIT_NAMES, default="he", help="weight initialisation (default: he)")
-    g.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED, help=f"random seed for init and the dev split (default: {DEFAULT_SEED})")
+    g.add_argument("--seed", type=seed_value, default=DEFAULT_SEED, help=f"random seed for init and the dev split (default: {DEFAULT_SEED})")
     g.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=False, help="standardise X and Y with train-split statistics (default: off)")
     g.add_argument("--dev-fraction", type=fraction, default=0.0, metavar="F", help="fraction of samples held out as a dev set, in [0, 1) (default: 0)")
 
@@ -95,8 +116,9 @@ def config_from_args(args) -> TrainConfig:
 
 def dataset_from_args(args) -> Dataset:
     if args.data is None:
-        if args.target is not None and args.target not in ("y",):
-            raise ValueError(f"--target {args.target!r}: the built-in story data has only x and y")
+        if args.target is not None and args.target != "y":
+            raise ValueError(f"--target {args.target!r}: the built-in story data's only target is y "
+                             f"(give --data PATH to train on a CSV file)")
         return story_problem()
     return load_csv(args.data, args.target)
 

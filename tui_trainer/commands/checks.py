@@ -4,13 +4,13 @@ from __future__ import annotations
 import json
 import math
 
-from ..options import non_negative_int, positive_int
+from ..options import int_in_range, non_negative_int
 from .common import fmt, make_trainer
 
 
 def register(sub, common) -> None:
     b = sub.add_parser("baseline", parents=[common], help="fit a polynomial baseline on the same split")
-    b.add_argument("--degree", type=positive_int, default=2, help="polynomial degree, 1..6 (default: 2)")
+    b.add_argument("--degree", type=int_in_range(1, 6), default=2, help="polynomial degree, 1..6 (default: 2)")
     b.add_argument("--json", action="store_true", help="print the result as JSON")
     b.set_defaults(handler=cmd_baseline)
 
