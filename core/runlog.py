@@ -11,9 +11,10 @@ import json
 import math
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Iterable, Iterator
 
 import numpy as np
 
@@ -239,17 +240,124 @@ def read_log(path: str | Path) -> RunLog:
             raise LogError(f"{p}: line {i} has no record type, not a run log")
         records.append(rec)
     head = records[0]
+    check_header(p, head)
+    return RunLog(str(p), head, records[1:])
+
+
+def check_header(p: Path, head: dict) -> None:
+    """Raise LogError unless `head` is a run record this version can read."""
     if head.get("type") != "run":
         raise LogError(f"{p}: first line is not a run record, not a run log")
     v = head.get("version")
-    if not isinstance(v, int):
+    if not isinstance(v, int) or isinstance(v, bool):
         raise LogError(f"{p}: run record has no format version")
     if v > VERSION:
         raise LogError(f"{p}: log format version {v} is newer than this tui-trainer reads ({VERSION})")
     for key in ("config", "data"):
         if not isinstance(head.get(key), dict):
             raise LogError(f"{p}: run record has no {key}")
-    return RunLog(str(p), head, records[1:])
+
+
+def _parse_line(p: Path, i: int, line: str, last: bool) -> dict:
+    try:
+        rec = loads_strict(line)
+    except ValueError:
+        if last:
+            raise LogError(f"{p}: line {i} is cut off (truncated log)") from None
+        raise LogError(f"{p}: line {i} is not valid JSON, not a run log") from None
+    if not isinstance(rec, dict) or "type" not in rec:
+        raise LogError(f"{p}: line {i} has no record type, not a run log")
+    return rec
+
+
+def _check_tail(p: Path, f: IO[bytes]) -> None:
+    """A log whose last line lacks its newline and does not parse was cut off mid-write."""
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    if size == 0:
+        raise LogError(f"{p}: empty file, not a run log")
+    f.seek(size - 1)
+    if f.read(1) == b"\n":
+        return
+    chunk, pos = b"", size
+    while pos > 0 and b"\n" not in chunk:
+        step = min(65536, pos)
+        pos -= step
+        f.seek(pos)
+        chunk = f.read(step) + chunk
+    tail = chunk.rsplit(b"\n", 1)[-1]
+    try:
+        loads_strict(tail.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        n_lines = 1 + sum(block.count(b"\n") for block in _blocks(f, size - len(tail)))
+        raise LogError(f"{p}: line {n_lines} is cut off (truncated log)") from None
+
+
+def _blocks(f: IO[bytes], end: int):
+    f.seek(0)
+    left = end
+    while left > 0:
+        b = f.read(min(1 << 20, left))
+        if not b:
+            return
+        left -= len(b)
+        yield b
+
+
+def open_log(path: str | Path) -> tuple[RunLog, Iterator[tuple[int, dict]]]:
+    """A run log read line by line, for logs too long to hold in memory: the checked run
+    record (as a RunLog with no records) and an iterator of (line number, record) for the
+    rest. A truncated last line, a foreign file or a newer version is refused up front."""
+    p = Path(path)
+    if not p.exists():
+        raise LogError(f"{p}: no such file")
+    if p.is_dir():
+        raise LogError(f"{p}: is a directory, not a run log")
+    try:
+        with open(p, "rb") as fb:
+            _check_tail(p, fb)
+        f = open(p, encoding="utf-8")
+        first = f.readline()
+    except (OSError, UnicodeDecodeError) as e:
+        raise LogError(f"{p}: not a readable run log ({e.__class__.__name__})") from None
+    head = _parse_line(p, 1, first, last=False)
+    check_header(p, head)
+    return RunLog(str(p), head), _iter_records(p, f)
+
+
+def _iter_records(p: Path, f: IO[str]) -> Iterator[tuple[int, dict]]:
+    with f:
+        i = 1
+        try:
+            for line in f:
+                i += 1
+                if line.strip():
+                    yield i, _parse_line(p, i, line, last=False)
+        except UnicodeDecodeError:
+            raise LogError(f"{p}: line {i} is not text, not a run log") from None
+
+
+# ---- saving a session on quit ------------------------------------------------------------
+
+def unique_path(folder: str | Path, stem: str, suffix: str = ".jsonl") -> Path:
+    """folder/stem.jsonl, or folder/stem-2.jsonl, ... if that exists (the folder is created)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"{folder}: cannot create folder ({e.strerror or e})") from None
+    path, n = folder / f"{stem}{suffix}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    return path
+
+
+def save_session(trainer: Trainer, folder: str | Path = "runs", stem: str | None = None) -> Path:
+    """Save the whole session (export_lines) atomically under `folder`; returns the path."""
+    if stem is None:
+        stem = "run-" + time.strftime("%Y%m%d-%H%M%S")
+    return write_atomic(unique_path(folder, stem), export_lines(trainer))
 
 
 def trainer_from_log(log: RunLog) -> Trainer:

@@ -1,0 +1,78 @@
+"""Run-log subcommands: `rerun` re-executes a logged run headlessly and checks it bit for bit."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+PROG = "tui-trainer"
+EXIT_DIFFERS = 1
+
+
+def register(sub, common) -> None:
+    r = sub.add_parser("rerun", help="re-execute a logged run and check every logged loss bit for bit",
+                       description="Re-execute a run log (its config, data and events at their steps) "
+                                   "headlessly and compare every logged step's loss bit for bit. "
+                                   "Exit status 0 if identical, 1 if a step differs, 2 for a bad log.")
+    r.add_argument("log", metavar="LOG", help="a run log (JSON Lines) from `run --log` or the TUI's export")
+    r.add_argument("--log", dest="out", metavar="OUT", help="write the rerun's own run log to OUT")
+    r.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    r.set_defaults(handler=cmd_rerun)
+
+
+def cmd_rerun(args) -> int:
+    from core.rerun import RerunError, rerun
+    from core.runlog import LogError, RunLogWriter, open_log, trainer_from_log
+
+    if args.out and Path(args.out).resolve() == Path(args.log).resolve():
+        raise ValueError(f"--log {args.out}: would overwrite the log being rerun")
+    log, records = open_log(args.log)
+    trainer = trainer_from_log(log)
+    # with_params: the rerun's log gets a params record wherever the original had one.
+    writer = RunLogWriter(args.out, trainer, with_params=True) if args.out else None
+    try:
+        result = rerun(trainer, records, on_step=writer.step if writer else None)
+    except RerunError as e:
+        raise LogError(f"{args.log}: {e}") from None
+    finally:
+        if writer is not None:
+            writer.close()
+    if args.json:
+        print(json.dumps(to_json(args.log, result, args.out), allow_nan=False))
+    else:
+        print(format_result(args.log, result, args.out))
+    return 0 if result.identical else EXIT_DIFFERS
+
+
+def to_json(path: str, res, out: str | None) -> dict:
+    first = res.mismatches[0].to_dict() if res.mismatches else None
+    return {"log": path, "identical": res.identical, "steps_compared": res.steps_compared,
+            "params_compared": res.params_compared, "events_applied": res.events_applied,
+            "differences": res.differences, "first_difference": first,
+            "mismatches": [m.to_dict() for m in res.mismatches], "stopped": res.stopped or None,
+            "steps": res.steps, "status": res.status, "complete": res.complete, "rerun_log": out}
+
+
+def format_result(path: str, res, out: str | None) -> str:
+    counts = f"{res.steps_compared} steps compared, {res.events_applied} events re-applied"
+    if res.params_compared:
+        counts += f", {res.params_compared} parameter snapshots checked"
+    lines = []
+    if res.identical:
+        lines.append(f"rerun of {path}: identical, bit for bit ({counts})")
+    else:
+        m = res.mismatches[0]
+        lines.append(f"rerun of {path}: differs at {m.describe()}")
+        for extra in res.mismatches[1:]:
+            lines.append(f"  also {extra.describe()}")
+        more = res.differences - len(res.mismatches)
+        if more > 0:
+            lines.append(f"  ... and {more} more differences")
+        if res.stopped:
+            lines.append(f"  stopped: {res.stopped}")
+        lines.append(f"  ({counts})")
+    if not res.complete and not res.stopped:
+        lines.append("  note: the log has no end record (the run was cut short); compared what it holds")
+    if out:
+        lines.append(f"rerun log: {out}")
+    return "\n".join(lines)
