@@ -1,0 +1,68 @@
+"""Loss at initialisation: the measured J at step 0 next to what trivial predictors score.
+
+Karpathy's first check: before training, a network with small outputs should score about what
+"predict 0" scores (MSE: ΣY²/(2m)); predicting the mean of Y scores Var(Y)/2. A measured loss
+far above both means the initial outputs are far too large for the targets (init scale or
+unscaled inputs), so the first updates will be violent; far below means the init already fits,
+which is rare and worth a second look.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import compute_cost
+
+MISMATCH_FACTOR = 3.0  # measured/expected beyond this (either way) counts as a large mismatch
+
+
+@dataclass(frozen=True)
+class LossAtInit:
+    loss: str
+    measured: float      # J at step 0 with the trainer's config and seed
+    zero_loss: float     # MSE: all-zero predictions, ΣY²/(2m); BCE: p = 0.5 everywhere, ln 2
+    zero_label: str
+    mean_loss: float     # predicting the mean of Y for every sample
+    ratio: float         # measured / zero_loss
+    mismatch: bool
+    meaning: str
+
+
+def trivial_losses(Y: np.ndarray, loss: str) -> tuple[float, str, float]:
+    if loss == "bce":
+        p = float(np.clip(Y.mean(), 1e-12, 1 - 1e-12))
+        return math.log(2.0), "p = 0.5", compute_cost(np.full_like(Y, p, dtype=float), Y, "bce")
+    return compute_cost(np.zeros_like(Y, dtype=float), Y), "all zeros", compute_cost(np.full_like(Y, Y.mean(), dtype=float), Y)
+
+
+def explain(measured: float, zero: float, mean: float, label: str) -> tuple[bool, str]:
+    if not math.isfinite(measured):
+        return True, "the loss at init is not finite: the outputs overflow before any training (init or data scale)"
+    ratio = measured / zero if zero > 0 else math.inf
+    if ratio > MISMATCH_FACTOR:
+        return True, (f"{ratio:.3g}x the {label} predictor: the initial outputs are far larger than the targets "
+                      "(init too large or unscaled inputs), so the first steps will be violent")
+    if ratio < 1 / MISMATCH_FACTOR and measured < mean / MISMATCH_FACTOR:
+        return True, ("far below every trivial predictor before training: the init already fits, "
+                      "or the targets leak into the inputs; worth a second look")
+    note = f"close to the {label} predictor ({ratio:.2f}x), as expected for an untrained network with small outputs"
+    if mean < zero / 2:
+        note += (f"; predicting the mean would already cut it to {mean:.6g}: the targets sit far from 0, "
+                 "which the output bias (or normalising Y) must learn first")
+    return False, note
+
+
+def loss_at_init(trainer) -> LossAtInit:
+    """Re-creates step 0 from the trainer's config and seed (the live run is not touched)."""
+    from .trainer import Trainer  # local import: keeps this module usable on plain arrays
+
+    fresh = Trainer(trainer.config, trainer.dataset, trainer.split, window=2, archive=2)
+    d = fresh.data
+    with np.errstate(all="ignore"):
+        measured = compute_cost(fresh.predict(d.X), d.Y, fresh.config.loss)
+    zero, label, mean = trivial_losses(d.Y, fresh.config.loss)
+    mismatch, meaning = explain(measured, zero, mean, label)
+    ratio = measured / zero if zero > 0 else math.inf
+    return LossAtInit(fresh.config.loss, measured, zero, label, mean, ratio, mismatch, meaning)

@@ -1,0 +1,100 @@
+"""Overfit a tiny batch (Karpathy's recipe): train a copy of the network on 2 samples only.
+
+A healthy network and backprop drive the loss on 2 samples to about 0 within a few hundred or
+thousand steps. If it cannot, either the gradient is wrong or the path to those samples is
+dead (e.g. a ReLU output with Z^[L] ≤ 0 passes back nothing). The live run is not touched.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .curvature import curvature
+from .data import Dataset, make_split
+from .losses import compute_cost
+
+ZERO_FRACTION = 1e-3  # "about 0": below this fraction of the all-zeros loss on the batch
+SAFE_FRACTION = 0.25  # of the stability limit 2/λmax: curvature grows as the copy fits, so keep a margin
+
+
+@dataclass(frozen=True)
+class OverfitResult:
+    samples: tuple[int, ...]  # dataset indices
+    steps: int
+    lr: float
+    start_loss: float
+    final_loss: float
+    zero_loss: float          # predicting 0 on the batch: the scale "about 0" is measured against
+    reached_zero: bool
+    status: str               # the copy's trainer status: 'ok' or 'diverged'
+    dead_samples: tuple[int, ...]  # of the batch, dataset indices with Z^[L] ≤ 0 at the end (ReLU output)
+    losses: tuple[float, ...]      # the loss curve, thinned to at most 200 points
+    normalized: bool = True
+
+    @property
+    def verdict(self) -> str:
+        if self.reached_zero:
+            return f"reached {self.final_loss:.3g} (about 0): the network and its gradient can fit"
+        if self.dead_samples:
+            why = f"samples {list(self.dead_samples)} have a dead output (Z^[L] <= 0): no gradient reaches them"
+        elif not self.normalized:
+            why = "the data is not normalised, so the problem is ill-conditioned and descent crawls (try z)"
+        else:
+            why = "a bug in the gradient, a dead path or a too-small lr"
+        return f"stuck at {self.final_loss:.3g} after {self.steps} steps: {why}"
+
+
+def _set_safe_lr(t) -> None:
+    """A quarter of the stability limit of the batch (lr = 0.5/λmax), re-estimated as the copy trains:
+    the live run's lr suits all the samples, not these two, and may be far too small or large."""
+    c = curvature(t, iters=30, tol=1e-3)
+    if math.isfinite(c.lambda_max) and c.lambda_max > 0:
+        t.set_lr(SAFE_FRACTION * c.stability_limit)
+
+
+def overfit_tiny_batch(trainer, samples: tuple[int, ...] | None = None, steps: int = 2000,
+                       lr: float | None = None) -> OverfitResult:
+    """Trains a copy of the network, from its current parameters, on `samples` (dataset indices,
+    default the first two training samples) in training units. lr=None picks 1/λmax of the
+    batch and re-estimates it every few steps; pass a rate to use that one throughout."""
+    from .trainer import Trainer
+
+    train_idx = [int(k) for k in trainer.split.train_idx]
+    if samples is None:
+        samples = tuple(train_idx[:2])
+    cols = []
+    for s in samples:
+        if s not in train_idx:
+            raise ValueError(f"sample {s} is not in the training split")
+        cols.append(train_idx.index(s))
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    d = trainer.data
+    # The batch is already in training units, so the copy must not normalise it again.
+    batch = Dataset(d.X[:, cols], d.Y[:, cols], trainer.dataset.feature_names, trainer.dataset.target_name, "tiny batch")
+    config = trainer.config.with_(normalize=False, dev_fraction=0.0, lr=lr if lr is not None else trainer.config.lr)
+    t = Trainer(config, batch, make_split(len(cols), 0.0, 0), window=256, archive=256)
+    t.set_parameters(trainer.params)
+    auto = lr is None
+    with np.errstate(all="ignore"):
+        start = compute_cost(t.predict(batch.X), batch.Y, config.loss)
+    curve = [start]
+    every = max(1, steps // 200)
+    done = 0
+    while done < steps and t.status == "ok":
+        n = min(every, steps - done)
+        if auto:
+            _set_safe_lr(t)
+        done += max(t.run(n), 1 if t.status != "ok" else n)
+        with np.errstate(all="ignore"):
+            curve.append(compute_cost(t.predict(batch.X), batch.Y, config.loss))
+    final = curve[-1]
+    zero = compute_cost(np.zeros_like(batch.Y), batch.Y) if config.loss == "mse" else math.log(2.0)
+    ZL = t.forward(batch.X)[0][-1]
+    dead = tuple(samples[j] for j in np.flatnonzero((ZL <= 0).any(axis=0))) if config.output_activation == "relu" else ()
+    reached = math.isfinite(final) and final <= ZERO_FRACTION * max(zero, 1e-12)
+    return OverfitResult(tuple(int(s) for s in samples), min(done, steps), t.config.lr, start, final, zero,
+                         bool(reached), t.status, dead, tuple(float(v) for v in curve),
+                         trainer.config.normalize)
