@@ -199,13 +199,13 @@ def _event(trainer: Trainer, lineno: int, rec: dict, res: RerunResult) -> None:
                              else f"diverged at step {trainer.step_count}"))
             res.stopped = f"the logged run diverged at step {step}; the rerun did not"
         return
-    if step != trainer.step_count:
-        res.add(Mismatch(rec["tick"], trainer.step_count, "step", step, trainer.step_count))
     try:
         trainer.apply_event(name, value)
     except (ValueError, TypeError) as e:
         raise RerunError(f"line {lineno}: cannot re-apply event {name!r} = {value!r} ({e})") from None
     res.events_applied += 1
+    if step != trainer.step_count:  # an event's step is the one after the change (0 after a reset)
+        res.add(Mismatch(rec["tick"], trainer.step_count, "step", step, trainer.step_count))
 
 
 def _params(trainer: Trainer, lineno: int, rec: dict, res: RerunResult) -> dict:
