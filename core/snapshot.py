@@ -1,0 +1,124 @@
+"""A frozen picture of a trainer for a screen to draw: everything a frame shows, computed once
+by whoever owns the trainer and handed to the UI, which never touches the trainer itself.
+
+Plain NumPy arrays and built-in types only, so a snapshot pickles and can cross a thread or a
+process boundary unchanged.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .evaluation import Evaluation, evaluate
+from .trainer import Trainer
+
+HISTORY_POINTS = 1000
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    step: int
+    tick: int
+    status: str                  # 'ok' | 'diverged'
+    diverged_reason: str
+    lr: float
+    hidden_activation: str
+    output_activation: str
+    normalize: bool
+    seed: int
+    loss_name: str
+    layer_dims: tuple[int, ...]
+    loss: float                  # J at the current parameters (nan if it overflows)
+    dev_loss: float | None
+    rmse: float                  # in Y's original units
+    dev_rmse: float | None
+    feature_names: tuple[str, ...]
+    target_name: str
+    x: np.ndarray                # (m,) first feature of each train sample, original units
+    y: np.ndarray                # (m,) target, original units
+    y_hat: np.ndarray            # (m,) prediction, original units
+    Z_L: np.ndarray              # (m,) output pre-activation (first output unit)
+    dead: np.ndarray             # (m,) bool: ReLU output with Z^[L] <= 0
+    hidden_active: tuple[np.ndarray, ...]  # per hidden layer: (n_l, m) bool, Z > 0
+    dead_units: tuple[np.ndarray, ...]     # per hidden layer: indices dead on every sample
+    hidden_can_die: bool
+    output_can_die: bool
+    # Loss curve: the engine's bounded history thinned to at most HISTORY_POINTS rows.
+    hist_step: np.ndarray
+    hist_loss: np.ndarray
+    hist_dev_loss: np.ndarray    # nan where there is no dev split
+    findings: tuple[dict, ...] = field(default=())  # Finding.to_dict() from core.findings
+
+    @property
+    def m(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def dead_output(self) -> int:
+        return int(self.dead.sum())
+
+    @property
+    def dead_hidden(self) -> tuple[int, ...]:
+        return tuple(int(len(u)) for u in self.dead_units)
+
+    @property
+    def diverged(self) -> bool:
+        return self.status != "ok"
+
+    def __repr__(self) -> str:
+        return (f"Snapshot(step={self.step}, loss={self.loss:.6g}, lr={self.lr:g}, "
+                f"{self.hidden_activation}/{self.output_activation}, dead_output={self.dead_output})")
+
+
+def diagnose(trainer: Trainer, evaluation: Evaluation) -> tuple[dict, ...]:
+    """The diagnosis engine's findings as plain dicts, or () while core.findings is absent."""
+    try:
+        from .findings import diagnose as run_diagnosis
+    except ImportError:
+        return ()
+    return tuple(f.to_dict() for f in run_diagnosis(trainer, evaluation))
+
+
+def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
+                  previous_findings: tuple[dict, ...] = (),
+                  history_points: int = HISTORY_POINTS) -> Snapshot:
+    """Build a snapshot. Diagnosis can cost more than a frame, so a caller drawing many frames
+    a second passes with_findings=False on most of them and carries the last findings over."""
+    c, d = trainer.config, trainer.data
+    ev = evaluate(trainer)
+    train_idx = trainer.split.train_idx
+    x = trainer.dataset.X[0, train_idx].astype(float)
+    y = trainer.dataset.Y[0, train_idx].astype(float)
+    dead = np.zeros(trainer.m, dtype=bool)
+    dead[ev.dead_samples] = True
+    hist = trainer.history.thinned(history_points)
+    col = trainer.history.col
+    findings = diagnose(trainer, ev) if with_findings else tuple(previous_findings)
+    return Snapshot(
+        step=trainer.step_count, tick=trainer.tick, status=trainer.status,
+        diverged_reason=trainer.diverged_reason, lr=c.lr,
+        hidden_activation=c.hidden_activation, output_activation=c.output_activation,
+        normalize=d.normalize, seed=trainer.seed, loss_name=c.loss,
+        layer_dims=tuple(trainer.layer_dims),
+        loss=_finite_or_nan(ev.loss), dev_loss=None if ev.dev_loss is None else _finite_or_nan(ev.dev_loss),
+        rmse=_finite_or_nan(ev.rmse), dev_rmse=None if ev.dev_rmse is None else _finite_or_nan(ev.dev_rmse),
+        feature_names=tuple(trainer.dataset.feature_names), target_name=trainer.dataset.target_name,
+        x=x, y=y, y_hat=np.asarray(ev.y_hat, dtype=float).copy(), Z_L=ev.Z_L[0].copy(), dead=dead,
+        hidden_active=tuple(a.copy() for a in ev.hidden_active),
+        dead_units=tuple(np.asarray(u, dtype=int) for u in ev.dead_units),
+        hidden_can_die=ev.hidden_can_die, output_can_die=ev.output_can_die,
+        hist_step=hist[:, col["step"]].copy(), hist_loss=hist[:, col["loss"]].copy(),
+        hist_dev_loss=hist[:, col["dev_loss"]].copy(),
+        findings=findings,
+    )
+
+
+def _finite_or_nan(v: float) -> float:
+    v = float(v)
+    return v if math.isfinite(v) else math.nan

@@ -1,0 +1,170 @@
+"""The Textual app: keys become session commands; session frames go down to the screen.
+
+The trainer lives in one thread worker (via Session); the app never touches it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from core.trainer import Trainer
+
+from . import session as S
+from .messages import FrameReady, SessionNotice
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+from .session import Command, Frame, Session
+
+MULTI_STEPS = (10, 100, 1000)
+# Actions that train by hand: off while the run loop is training.
+MANUAL_ACTIONS = {"step", "multi_step"}
+
+
+class TrainerApp(App):
+    TITLE = "tui-trainer"
+    CSS_PATH = "styles/app.tcss"
+    BINDINGS = [
+        Binding("space", "step", "Step", tooltip="One gradient-descent step", id="step"),
+        Binding("n", "multi_step", "N steps", tooltip="Run N steps (N is in the status line)", id="multi_step"),
+        Binding("N", "cycle_multi", "N=10/100/1000", tooltip="Cycle N: 10 → 100 → 1000", id="cycle_multi"),
+        Binding("r", "run_pause", "Run", id="run_pause"),
+        Binding("a", "cycle_output", "Out g", tooltip="Cycle the output activation, keeping the weights"),
+        Binding("h", "cycle_hidden", "Hid g", tooltip="Cycle the hidden activation, keeping the weights"),
+        Binding("plus", "lr_up", "lr×2", key_display="+"),
+        Binding("minus", "lr_down", "lr÷2", key_display="-"),
+        Binding("z", "toggle_normalize", "Norm", tooltip="Toggle normalisation (restarts from step 0)"),
+        Binding("s", "new_seed", "Seed", tooltip="New seed and re-initialise"),
+        Binding("0", "reset", "Reset", tooltip="Back to step 0 with the same seed"),
+        Binding("e", "export", "Export", tooltip="Export the run log to runs/"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit", priority=True),
+    ]
+
+    frame: reactive[Frame | None] = reactive(None)
+    """Latest frame from the training thread."""
+    multi: reactive[int] = reactive(MULTI_STEPS[0])
+    """N, the step count of the `n` key."""
+
+    def __init__(self, trainer: Trainer, runs_dir: Path | None = None) -> None:
+        super().__init__()
+        self.runs_dir = runs_dir
+        self.sent = 0  # commands sent; frame.applied catches up when the session is idle
+        self.session = Session(trainer, lambda f: self.post_message(FrameReady(f)),
+                               lambda n: self.post_message(SessionNotice(n)))
+        self.main = MainScreen()
+
+    def get_default_screen(self) -> Screen:
+        return self.main
+
+    def on_mount(self) -> None:
+        self.own_trainer()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="training")
+    def own_trainer(self) -> None:
+        worker = get_current_worker()
+        self.session.run_loop(lambda: worker.is_cancelled)
+
+    # ---- from the session --------------------------------------------------------------
+    def on_frame_ready(self, message: FrameReady) -> None:
+        running_changed = self.frame is None or self.frame.running != message.frame.running
+        self.frame = message.frame
+        self.main.frame = message.frame
+        if running_changed:
+            self.refresh_bindings()
+
+    def on_session_notice(self, message: SessionNotice) -> None:
+        n = message.notice
+        self.main.notice = n
+        if n.severity != "information" or n.path:
+            self.notify(n.text, severity=n.severity, timeout=6)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "training" and event.state == WorkerState.ERROR:
+            error = f"{event.worker.error.__class__.__name__}: {event.worker.error}"
+            self.main.error = error
+            self.main.notice = S.Notice(f"Training stopped by an error: {error}", "error")
+            self.notify(f"Training stopped by an error: {error}", severity="error", timeout=30)
+
+    @property
+    def settled(self) -> bool:
+        """Every command sent has been applied and training is paused (used by tests)."""
+        f = self.frame
+        return f is not None and f.applied == self.sent and not f.running
+
+    # ---- keys -------------------------------------------------------------------------------
+    def send(self, name: str, value: object = None) -> None:
+        self.sent += 1
+        self.session.send(Command(name, value))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MANUAL_ACTIONS and self.frame is not None and self.frame.running:
+            return None  # shown greyed out while running
+        return True
+
+    def action_step(self) -> None:
+        self.send(S.STEP, 1)
+
+    def action_multi_step(self) -> None:
+        self.send(S.STEP, self.multi)
+
+    def action_cycle_multi(self) -> None:
+        self.multi = MULTI_STEPS[(MULTI_STEPS.index(self.multi) + 1) % len(MULTI_STEPS)]
+        self.main.multi = self.multi
+
+    def action_run_pause(self) -> None:
+        self.send(S.RUN)
+
+    def action_cycle_output(self) -> None:
+        self.send(S.CYCLE_OUTPUT)
+
+    def action_cycle_hidden(self) -> None:
+        self.send(S.CYCLE_HIDDEN)
+
+    def action_lr_up(self) -> None:
+        self.send(S.SCALE_LR, 2.0)
+
+    def action_lr_down(self) -> None:
+        self.send(S.SCALE_LR, 0.5)
+
+    def action_toggle_normalize(self) -> None:
+        self.send(S.TOGGLE_NORMALIZE)
+
+    def action_new_seed(self) -> None:
+        self.send(S.NEW_SEED)
+
+    def action_reset(self) -> None:
+        self.send(S.RESET)
+
+    def action_export(self) -> None:
+        self.send(S.EXPORT, str(self.runs_dir or Path.cwd() / "runs"))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.session.close()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        for b in self.BINDINGS:
+            if b.action in ("quit",):
+                continue
+            yield SystemCommand(f"{b.description} ({b.key_display or b.key})", b.tooltip or b.description,
+                                getattr(self, f"action_{b.action}"))
+
+
+def run_tui(trainer: Trainer) -> int:
+    """Open the TUI on a trainer; returns the exit status."""
+    app = TrainerApp(trainer)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,1 @@
+"""Screens of the TUI: the main training screen and the help screen."""

@@ -1,0 +1,86 @@
+"""The training screen: lays out the widgets and hands each frame down to them."""
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ..session import Frame, Notice
+from ..widgets.findings_panel import FindingsPanel
+from ..widgets.fit_plot import FitPlot
+from ..widgets.loss_curve import LossCurve
+from ..widgets.notice_line import NoticeLine
+from ..widgets.sample_table import SampleTable
+from ..widgets.sign_strip import SignStrip
+from ..widgets.status_line import StatusLine
+from ..widgets.unit_grid import UnitGrid
+
+NARROW_BELOW = 100  # columns: below this the lower panels stack and the body scrolls
+
+
+class MainScreen(Screen):
+    frame: reactive[Frame | None] = reactive(None)
+    """Latest frame from the session: every widget draws from it."""
+    notice: reactive[Notice | None] = reactive(None)
+    """Latest notice, shown on the line under the status line."""
+    multi: reactive[int] = reactive(10)
+    """N for the `n` key, shown in the status line."""
+    error: reactive[str] = reactive("")
+    """Why the training thread stopped, if it failed."""
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        yield NoticeLine(id="notice")
+        with VerticalScroll(id="body"):
+            with Horizontal(id="plots"):
+                yield LossCurve(id="loss")
+                yield FitPlot(id="fit")
+            with Horizontal(id="lower"):
+                yield SampleTable(id="samples")
+                with Vertical(id="side"):
+                    with Vertical(id="activity"):
+                        yield SignStrip(id="signs")
+                        yield UnitGrid(id="units")
+                    with VerticalScroll(id="findings-box"):
+                        yield FindingsPanel(id="findings")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#loss").border_title = "Loss J (log scale)"
+        self.query_one("#fit").border_title = "Fit: y • and ŷ ─, dead ŷ in red"
+        self.query_one("#samples").border_title = "Samples (red: dead, ŷ stuck at 0)"
+        self.query_one("#activity").border_title = r"Z^\[L] signs and hidden-unit activity"
+        self.query_one("#findings-box").border_title = "Findings"
+        self._push_frame(self.frame)
+        self.query_one(NoticeLine).notice = self.notice
+        self.query_one(StatusLine).multi = self.multi
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
+
+    def watch_frame(self, frame: Frame | None) -> None:
+        if self.is_mounted:
+            self._push_frame(frame)
+
+    def watch_notice(self, notice: Notice | None) -> None:
+        if self.is_mounted:
+            self.query_one(NoticeLine).notice = notice
+
+    def watch_multi(self, n: int) -> None:
+        if self.is_mounted:
+            self.query_one(StatusLine).multi = n
+
+    def watch_error(self, error: str) -> None:
+        if self.is_mounted:
+            self.query_one(StatusLine).error = error
+
+    def _push_frame(self, frame: Frame | None) -> None:
+        if frame is None:
+            return
+        self.query_one(StatusLine).frame = frame
+        snap = frame.snapshot
+        for widget in self.query("LossCurve, FitPlot, SampleTable, SignStrip, UnitGrid, FindingsPanel"):
+            widget.snapshot = snap

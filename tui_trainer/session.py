@@ -1,0 +1,235 @@
+"""The training controller: one thread owns the Trainer; everyone else sends it commands.
+
+The UI never calls the trainer. It calls `Session.send(Command(...))`; the owning thread applies
+commands between short training chunks (about 20 ms each, so a key acts well within 100 ms)
+and hands back `Frame`s (a Snapshot plus the controller's own state) and `Notice`s through
+the two callbacks, at most `fps` frames a second while running.
+
+The API is deliberately small and free of Textual: `send`, `run_loop`, `close`, two callbacks,
+and picklable commands, frames and notices, so a separate-process backend can offer the same.
+"""
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from core.runlog import export_lines, write_atomic
+from core.snapshot import Snapshot, take_snapshot
+from core.trainer import Trainer
+
+# The orders the `a` and `h` keys cycle through.
+OUTPUT_CYCLE = ("relu", "leaky_relu", "swish", "linear", "sigmoid")
+HIDDEN_CYCLE = ("relu", "leaky_relu", "tanh", "swish", "linear", "sigmoid")
+LR_MIN, LR_MAX = 1e-12, 1e3
+
+# Command names.
+STEP = "step"                  # value: number of steps (only while paused)
+RUN = "run"                    # toggle run / pause
+PAUSE = "pause"
+SCALE_LR = "scale_lr"          # value: factor
+CYCLE_OUTPUT = "cycle_output"
+CYCLE_HIDDEN = "cycle_hidden"
+TOGGLE_NORMALIZE = "toggle_normalize"
+NEW_SEED = "new_seed"
+RESET = "reset"
+EXPORT = "export"              # value: directory to write into
+COMMANDS = (STEP, RUN, PAUSE, SCALE_LR, CYCLE_OUTPUT, CYCLE_HIDDEN, TOGGLE_NORMALIZE,
+            NEW_SEED, RESET, EXPORT)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    value: object = None
+
+    def __post_init__(self):
+        if self.name not in COMMANDS:
+            raise ValueError(f"unknown command {self.name!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """What the screen draws: the trainer's snapshot and the controller's state."""
+    snapshot: Snapshot
+    running: bool
+    applied: int        # commands applied so far (equals the number sent once all are done)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell the user once (an export path, a restart, a refused change)."""
+    text: str
+    severity: str = "information"   # 'information' | 'warning' | 'error'
+    path: str | None = None         # the file an export wrote
+
+
+def next_in(cycle: tuple[str, ...], current: str) -> str:
+    """The entry after `current`, or the first one when `current` is not in the cycle."""
+    if current not in cycle:
+        return cycle[0]
+    return cycle[(cycle.index(current) + 1) % len(cycle)]
+
+
+def export_path(directory: Path, now: float | None = None) -> Path:
+    """runs/run-YYYYmmdd-HHMMSS.jsonl, with -2, -3... if that second is already taken."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    path = directory / f"run-{stamp}.jsonl"
+    n = 2
+    while path.exists():
+        path = directory / f"run-{stamp}-{n}.jsonl"
+        n += 1
+    return path
+
+
+class Session:
+    CHUNK_SECONDS = 0.02
+    FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running
+
+    def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
+                 on_notice: Callable[[Notice], None], fps: float = 10.0):
+        self._trainer = trainer
+        self._on_frame = on_frame
+        self._on_notice = on_notice
+        self._frame_interval = 1.0 / fps
+        self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._closed = threading.Event()
+        self._running = False
+        self._applied = 0
+        self._chunk = 64          # steps per chunk, adapted to CHUNK_SECONDS
+        self._findings: tuple[dict, ...] = ()
+        self._last_findings = -math.inf
+        self._last_frame = -math.inf
+
+    # ---- the UI side -------------------------------------------------------------------
+    def send(self, cmd: Command) -> None:
+        """Queue a command for the owning thread (thread-safe, never blocks)."""
+        self._queue.put(cmd)
+
+    def close(self) -> None:
+        """Ask the loop to finish after its current chunk."""
+        self._closed.set()
+        self._queue.put(None)
+
+    # ---- the owning thread ---------------------------------------------------------------
+    def run_loop(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Own the trainer until close() or cancelled(): apply commands, train while running,
+        deliver frames. Blocks; run it in exactly one thread."""
+        self._publish(force_findings=True)
+        while not (self._closed.is_set() or cancelled()):
+            changed = self._drain(block=not self._running)
+            if self._running:
+                self._train_chunk()
+            if changed or (self._running and time.monotonic() - self._last_frame >= self._frame_interval):
+                self._publish(force_findings=not self._running)
+
+    def _drain(self, block: bool) -> bool:
+        """Apply every queued command; when paused, wait briefly for the first one."""
+        changed = False
+        try:
+            cmd = self._queue.get(timeout=0.1) if block else self._queue.get_nowait()
+        except queue.Empty:
+            return False
+        while cmd is not None:
+            self._apply(cmd)
+            self._applied += 1
+            changed = True
+            try:
+                cmd = self._queue.get_nowait()
+            except queue.Empty:
+                break
+        return changed
+
+    def _train_chunk(self) -> None:
+        t = self._trainer
+        t0 = time.perf_counter()
+        t.run(self._chunk)
+        dt = time.perf_counter() - t0
+        # Aim each chunk at CHUNK_SECONDS so commands wait at most that long.
+        if dt > 0:
+            target = self._chunk * self.CHUNK_SECONDS / dt
+            self._chunk = int(min(max(target, 1), 4 * self._chunk, 200_000))
+        if t.status != "ok":
+            self._running = False
+            self._notice(f"Training diverged: {t.diverged_reason}. Lower the learning rate (-) or reset (0).",
+                         "error")
+        # Let the UI thread take the GIL between chunks.
+        time.sleep(0.001)
+
+    def _apply(self, cmd: Command) -> None:
+        t = self._trainer
+        name, value = cmd.name, cmd.value
+        if name == RUN:
+            self._running = not self._running and self._can_train()
+        elif name == PAUSE:
+            self._running = False
+        elif name == STEP:
+            if not self._running and self._can_train():
+                t.run(int(value))
+                if t.status != "ok":
+                    self._notice(f"Training diverged: {t.diverged_reason}.", "error")
+        elif name == SCALE_LR:
+            self._scale_lr(float(value))
+        elif name == CYCLE_OUTPUT:
+            new = next_in(OUTPUT_CYCLE, t.config.output_activation)
+            t.set_output_activation(new)
+            self._notice(f"Output activation → {new} (weights kept)")
+        elif name == CYCLE_HIDDEN:
+            new = next_in(HIDDEN_CYCLE, t.config.hidden_activation)
+            t.set_hidden_activation(new)
+            self._notice(f"Hidden activation → {new} (weights kept)")
+        elif name == TOGGLE_NORMALIZE:
+            on = not t.config.normalize
+            t.set_normalize(on)
+            self._notice(f"Normalisation {'on' if on else 'off'}: training restarted from step 0")
+        elif name == NEW_SEED:
+            seed = (t.seed + 1) % 2**63
+            t.reset(seed)
+            self._notice(f"New seed {seed}: re-initialised at step 0")
+        elif name == RESET:
+            t.reset()
+            self._notice(f"Back to step 0 with seed {t.seed}")
+        elif name == EXPORT:
+            self._export(Path(str(value)))
+
+    def _can_train(self) -> bool:
+        if self._trainer.status != "ok":
+            self._notice("Training has diverged: change the learning rate (- / +), an activation, or reset (0) first",
+                         "warning")
+            return False
+        return True
+
+    def _scale_lr(self, factor: float) -> None:
+        t = self._trainer
+        lr = t.config.lr * factor
+        if not (LR_MIN <= lr <= LR_MAX):
+            self._notice(f"Learning rate kept at {t.config.lr:g}: {lr:g} is outside [{LR_MIN:g}, {LR_MAX:g}]",
+                         "warning")
+            return
+        t.set_lr(lr)
+
+    def _export(self, directory: Path) -> None:
+        """Write the run log; a failure is reported and training carries on."""
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = write_atomic(export_path(directory), export_lines(self._trainer))
+        except OSError as e:
+            self._notice(f"Export failed: {e}", "error")
+            return
+        self._notice(f"Exported run log to {path}", path=str(path))
+
+    def _notice(self, text: str, severity: str = "information", path: str | None = None) -> None:
+        self._on_notice(Notice(text, severity, path))
+
+    def _publish(self, force_findings: bool) -> None:
+        now = time.monotonic()
+        with_findings = force_findings or now - self._last_findings >= self.FINDINGS_INTERVAL
+        snap = take_snapshot(self._trainer, with_findings=with_findings, previous_findings=self._findings)
+        if with_findings:
+            self._findings, self._last_findings = snap.findings, now
+        self._last_frame = now
+        self._on_frame(Frame(snap, self._running, self._applied))

@@ -1,0 +1,66 @@
+"""Findings: the diagnosis engine's findings when it has any, and always the dead counts with
+the one-line reason they matter."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from core.snapshot import Snapshot
+
+DEAD_REASON = "Z^[L] ≤ 0 → ReLU outputs 0 and passes back no gradient: these samples cannot recover."
+DEAD_UNIT_REASON = "A hidden unit with Z ≤ 0 on every sample passes back no gradient: it cannot recover."
+
+
+def index_ranges(idx) -> str:
+    """[0, 1, 2, 5, 7, 8] -> '0–2, 5, 7–8'."""
+    idx = sorted(int(i) for i in idx)
+    parts, start = [], None
+    for k, i in enumerate(idx):
+        if start is None:
+            start = i
+        if k + 1 == len(idx) or idx[k + 1] != i + 1:
+            parts.append(str(start) if start == i else f"{start}–{i}")
+            start = None
+    return ", ".join(parts)
+
+
+class FindingsPanel(Widget):
+    DEFAULT_CSS = """
+    FindingsPanel { height: auto; }
+    """
+
+    snapshot: reactive[Snapshot | None] = reactive(None, layout=True)
+    """The snapshot whose dead counts and findings are listed."""
+
+    def render(self) -> Text:
+        s = self.snapshot
+        if s is None:
+            return Text("")
+        t = Text()
+        if s.diverged:
+            t.append(f"Diverged: {s.diverged_reason}\n", style="bold red")
+        if s.output_can_die:
+            dead = [i for i in range(s.m) if s.dead[i]]
+            if dead:
+                t.append(f"Dead outputs: {len(dead)} of {s.m} samples (#{index_ranges(dead)}) stuck at ŷ = 0\n",
+                         style="bold red")
+            else:
+                t.append(f"Dead outputs: 0 of {s.m} samples\n", style="bold")
+        else:
+            t.append(f"Dead outputs: none possible, {s.output_activation} output has g' ≠ 0\n",
+                     style="bold green")
+        for l, dead_units in enumerate(s.dead_units, start=1):
+            n = s.hidden_active[l - 1].shape[0]
+            style = "bold red" if len(dead_units) else "bold"
+            t.append(f"Dead hidden units (layer {l}): {len(dead_units)} of {n}\n", style=style)
+        if s.output_can_die:
+            t.append(DEAD_REASON, style="italic")
+        elif any(len(u) for u in s.dead_units):
+            t.append(DEAD_UNIT_REASON, style="italic")
+        for f in s.findings:
+            t.append("\n")
+            t.append(f"[{f.get('code', '?')}] ", style="bold yellow")
+            t.append(str(f.get("message", "")))
+        return t
+

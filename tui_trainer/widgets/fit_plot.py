@@ -1,0 +1,40 @@
+"""Fit plot: targets and predictions, dead samples in red.
+
+One input feature: y (points) and ŷ (line) against x. Several features: ŷ against y with the
+diagonal ŷ = y, since no single x axis tells the story then."""
+from __future__ import annotations
+
+import numpy as np
+
+from core.snapshot import Snapshot
+
+from .plot_base import SnapshotPlot
+
+
+class FitPlot(SnapshotPlot):
+    def draw(self, snapshot: Snapshot, width: int) -> None:
+        plt = self.plt
+        y, y_hat, dead = snapshot.y, snapshot.y_hat, snapshot.dead
+        ok = np.isfinite(y_hat)
+        if snapshot.n_features == 1:
+            x = snapshot.x
+            order = np.argsort(x)
+            plt.scatter(x.tolist(), y.tolist(), label="y", color="white", marker="•")
+            line = order[ok[order]]
+            if len(line):
+                plt.plot(x[line].tolist(), y_hat[line].tolist(), label="ŷ", color="cyan", marker="braille")
+            bad = dead & ok
+            if bad.any():
+                plt.scatter(x[bad].tolist(), y_hat[bad].tolist(), label="dead ŷ", color="red", marker="x")
+            plt.xlabel(snapshot.feature_names[0])
+        else:
+            lo, hi = float(np.min(y)), float(np.max(y))
+            plt.plot([lo, hi], [lo, hi], label="ŷ = y", color="gray", marker="braille")
+            live = ok & ~dead
+            if live.any():
+                plt.scatter(y[live].tolist(), y_hat[live].tolist(), label="ŷ", color="cyan", marker="•")
+            bad = dead & ok
+            if bad.any():
+                plt.scatter(y[bad].tolist(), y_hat[bad].tolist(), label="dead", color="red", marker="x")
+            plt.xlabel(f"{snapshot.target_name} (target)")
+        plt.yscale("linear")

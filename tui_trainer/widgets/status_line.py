@@ -1,0 +1,55 @@
+"""The status line: step, losses, RMSE, learning rate, activations, normalisation, state, N."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from ..session import Frame
+from .fmt import num
+
+
+class StatusLine(Widget):
+    DEFAULT_CSS = """
+    StatusLine { height: auto; padding: 0 1; }
+    """
+
+    frame: reactive[Frame | None] = reactive(None)
+    """The latest frame from the session; None until the first one arrives."""
+    multi: reactive[int] = reactive(10)
+    """N, the number of steps the `n` key runs."""
+    error: reactive[str] = reactive("")
+    """Set when the training thread failed: shown instead of the run state."""
+
+    def render(self) -> Text:
+        f = self.frame
+        if f is None:
+            return Text("starting…", style="dim")
+        s = f.snapshot
+        t = Text()
+
+        def item(label: str, value: str, style: str = "bold") -> None:
+            if t:
+                t.append("  ")
+            t.append(f"{label} ", style="dim")
+            t.append(value, style=style)
+
+        item("step", str(s.step))
+        item("loss", num(s.loss))
+        if s.dev_loss is not None:
+            item("dev", num(s.dev_loss))
+        item("RMSE", num(s.rmse))
+        item("lr", f"{s.lr:g}")
+        item("hidden", s.hidden_activation)
+        item("output", s.output_activation, "bold red" if s.output_can_die else "bold green")
+        item("norm", "on" if s.normalize else "off")
+        if self.error:
+            item("state", "error", "bold white on red")
+        elif s.diverged:
+            item("state", "diverged", "bold white on red")
+        elif f.running:
+            item("state", "running", "bold green")
+        else:
+            item("state", "paused", "bold yellow")
+        item("N", str(self.multi))
+        return t
