@@ -136,12 +136,12 @@ class RunLogWriter:
             self._f.close()
 
 
-def open_for_writing(path: Path) -> IO[str]:
+def open_for_writing(path: Path, newline: str | None = None) -> IO[str]:
     """Open a log for writing, or raise OSError with a message naming the path."""
     if path.is_dir():
         raise OSError(f"{path}: is a directory")
     try:
-        return open(path, "w", encoding="utf-8")
+        return open(path, "w", encoding="utf-8", newline=newline)
     except OSError as e:
         raise OSError(f"{path}: cannot write ({e.strerror or e})") from None
 

@@ -5,6 +5,7 @@ import json
 import math
 import signal
 import sys
+import threading
 import time
 
 from ..options import non_negative_int, positive_int
@@ -19,7 +20,8 @@ def register(sub, common) -> None:
     r.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     r.add_argument("--log", metavar="PATH", help="write the run log (JSON Lines) as the run goes")
     r.add_argument("--log-params", action="store_true", help="add the parameters at every logged step to the log")
-    r.add_argument("--log-every", type=positive_int, default=1, metavar="K", help="log every K-th step (default: 1)")
+    r.add_argument("--log-every", type=positive_int, default=1, metavar="K", help="log only steps 0, K, 2K, ... and the last (default: 1, every step)")
+    r.add_argument("--csv", metavar="PATH", help="write one CSV row per logged step as the run goes")
     r.set_defaults(handler=cmd_run)
 
 
@@ -47,58 +49,98 @@ class Progress:
             self.stream.flush()
 
 
-def cmd_run(args) -> int:
-    from core.runlog import RunLogWriter
+class StopSignal:
+    """Ctrl+C (SIGINT) and SIGTERM ask training to stop between steps, so the trainer, the log
+    and the CSV stay consistent; a second signal while stopping aborts at once."""
 
-    trainer = make_trainer(args)
-    writer = RunLogWriter(args.log, trainer, args.log_params) if args.log else None
-    progress = Progress(args.steps)
-    interrupted = None
-    old_term = signal.getsignal(signal.SIGTERM)
-    try:
-        interrupted = _train(trainer, args, writer, progress)
-    finally:
-        signal.signal(signal.SIGTERM, old_term)
-        progress.close()
-        if writer is not None:
-            writer.close("interrupted" if interrupted else "")
-    summary = summarize(trainer)
-    if args.json:
-        print(json.dumps(summary, allow_nan=False))
-    else:
-        print(format_summary(summary, args.log))
-    if interrupted:
-        print(f"{PROG}: interrupted after {trainer.step_count} steps" + (f"; log saved to {args.log}" if args.log else ""),
-              file=sys.stderr)
-        return 130 if interrupted == "int" else 143
+    def __init__(self):
+        self.sig: str | None = None
+        self._old: dict = {}
+
+    def __enter__(self) -> "StopSignal":
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._old[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for signum, old in self._old.items():
+            signal.signal(signum, old)
+
+    def _handle(self, signum, frame) -> None:
+        if self.sig is not None:
+            raise KeyboardInterrupt
+        self.sig = "int" if signum == signal.SIGINT else "term"
+
+    def __call__(self) -> bool:  # the trainer's should_stop
+        return self.sig is not None
+
+
+def cmd_run(args) -> int:
+    with StopSignal() as stop:
+        trainer = make_trainer(args)
+        writer, csv_writer = open_outputs(args, trainer)
+        progress = Progress(args.steps)
+        try:
+            _train(trainer, args, writer, csv_writer, progress, stop)
+        except KeyboardInterrupt:
+            stop.sig = stop.sig or "int"
+        finally:
+            progress.close()
+            if writer is not None:
+                writer.close("interrupted" if stop.sig else "")
+            if csv_writer is not None:
+                csv_writer.close()
+        saved = args.log
+        if stop.sig and not args.log:
+            from core.runlog import save_session
+            saved = str(save_session(trainer))  # nothing is lost on Ctrl+C
+        summary = summarize(trainer)
+        if args.json:
+            print(json.dumps(summary, allow_nan=False))
+        else:
+            print(format_summary(summary, args.log))
+        if stop.sig:
+            print(f"{PROG}: interrupted after {trainer.step_count} steps; log saved to {saved}", file=sys.stderr)
+            return 130 if stop.sig == "int" else 143
     return 0
 
 
-def _train(trainer, args, writer, progress) -> str | None:
-    """Returns None when done, 'int' or 'term' when interrupted (the steps done are kept)."""
-    got = {"sig": None}
+def open_outputs(args, trainer):
+    """The streaming run log and CSV, if asked for (a failure closes what was opened)."""
+    from core.csv_log import CsvLogWriter
+    from core.runlog import RunLogWriter
 
-    def on_term(signum, frame):
-        got["sig"] = "term"
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
+    writer = RunLogWriter(args.log, trainer, args.log_params) if args.log else None
     try:
-        while trainer.step_count < args.steps and trainer.status == "ok":
-            if writer is None:
-                trainer.run(min(2000, args.steps - trainer.step_count))
-            else:
-                k = args.log_every
-                if k > 1:
-                    trainer.run(min(k - 1, args.steps - trainer.step_count - 1))
-                if trainer.step_count < args.steps and trainer.status == "ok":
-                    params = trainer.parameters() if args.log_params else None
-                    writer.step(trainer.step(), params)
-            last = trainer.history.last()
-            progress.update(trainer.step_count, float(last[2]) if last is not None else math.nan)
-    except KeyboardInterrupt:
-        return got["sig"] or "int"
-    return None
+        csv_writer = CsvLogWriter(args.csv, trainer) if args.csv else None
+    except OSError:
+        if writer is not None:
+            writer.close("could not open the CSV")
+        raise
+    return writer, csv_writer
+
+
+def _train(trainer, args, writer, csv_writer, progress, stop) -> None:
+    """Train to args.steps; with a log or CSV, record steps 0, K, 2K, ... and the last one."""
+    logging = writer is not None or csv_writer is not None
+    k = args.log_every
+    while trainer.step_count < args.steps and trainer.status == "ok" and not stop():
+        if not logging:
+            trainer.run(min(2000, args.steps - trainer.step_count), stop)
+        else:
+            due = min(-(-trainer.step_count // k) * k, args.steps - 1)  # next logged step
+            if due > trainer.step_count:
+                trainer.run(due - trainer.step_count, stop)
+            if trainer.step_count == due and trainer.status == "ok" and not stop():
+                params = trainer.parameters() if writer is not None and args.log_params else None
+                r = trainer.step()
+                if writer is not None:
+                    writer.step(r, params)
+                if csv_writer is not None:
+                    csv_writer.step(r)
+        last = trainer.history.last()
+        progress.update(trainer.step_count, float(last[2]) if last is not None else math.nan)
 
 
 def format_summary(s: dict, log_path: str | None) -> str:
