@@ -42,18 +42,22 @@ def parse_csv_text(text: str, name: str = "<csv>", target: str | None = None) ->
     header = [h.strip() for h in rows[0][1]]
     body = rows[1:]
     if len(header) < 2:
-        raise DataError(f"{name}: need at least 2 columns (features and a target), found {len(header)}")
+        sep = next((f" (separated by {c!r}? columns must be separated by commas)"
+                    for c in (";", "\t", "|") if c in rows[0][1][0]), "")
+        raise DataError(f"{name}: need at least 2 columns (features and a target), found {len(header)}{sep}")
     if any(h == "" for h in header):
         raise DataError(f"{name}: header row has an empty column name")
-    if len(set(header)) != len(header):
-        raise DataError(f"{name}: header row has duplicate column names")
+    dup = next((h for i, h in enumerate(header) if h in header[:i]), None)
+    if dup is not None:
+        raise DataError(f"{name}: header row names column {dup!r} twice")
     if not body:
         raise DataError(f"{name}: header only, no data rows")
     t = len(header) - 1 if target is None else _target_index(header, target, name)
     values = np.empty((len(body), len(header)))
     for r, (line, row) in enumerate(body):
         if len(row) != len(header):
-            raise DataError(f"{name}: line {line} has {len(row)} fields, the header has {len(header)}")
+            raise DataError(f"{name}: line {line} has {len(row)} field{'s' * (len(row) != 1)}, "
+                            f"the header has {len(header)}")
         for j, cell in enumerate(row):
             values[r, j] = _number(cell, name, line, header[j])
     features = [j for j in range(len(header)) if j != t]
