@@ -28,9 +28,10 @@ def register(sub, common) -> None:
 class Progress:
     """A one-line progress bar on a terminal; silent otherwise."""
 
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.stream = total, stream
-        self.enabled = total > 0 and stream.isatty()
+    def __init__(self, total: int, stream=None):
+        # Looked up per run, not at import: tests and embedders swap sys.stderr.
+        self.total, self.stream = total, stream if stream is not None else sys.stderr
+        self.enabled = total > 0 and self.stream.isatty()
         self._last = 0.0
 
     def update(self, done: int, loss: float) -> None:
