@@ -20,6 +20,7 @@ EXIT_USAGE = 2
 SUBCOMMAND_MODULES = (
     "tui_trainer.commands.run",
     "tui_trainer.commands.checks",
+    "tui_trainer.commands.diagnose",
     "tui_trainer.commands.logs",
 )
 
