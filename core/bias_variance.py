@@ -4,8 +4,9 @@ All losses are J in training units. The yardstick is J_mean, the loss of predict
 of Y (Var(Y)/2 for MSE): a loss that is a small fraction of it explains most of the variance.
 - high bias: the loss has settled, yet train J stays above BIAS_FRACTION of J_mean and far
   above what a low-degree polynomial reaches on the same data;
-- high variance: dev J is at least twice train J and the gap is over VARIANCE_FRACTION of J_mean
-  (a tiny absolute gap between two tiny losses is not overfitting worth a finding).
+- high variance: once settled, dev J is at least twice train J and the gap is over
+  VARIANCE_FRACTION of J_mean (a tiny absolute gap between two tiny losses is not overfitting
+  worth a finding; early in training the dev loss swings for no lasting reason).
 """
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ import numpy as np
 
 from .baseline import _monomials, fit_baseline
 from .loss_at_init import trivial_losses
-from .trend import loss_trend
+from .trend import MIN_SPAN, loss_trend
 
 BIAS_FRACTION = 0.05
 BASELINE_FACTOR = 10.0
 VARIANCE_RATIO = 2.0
 VARIANCE_FRACTION = 0.1
 BASELINE_DEGREES = (1, 2, 3, 4)
+# A loss converging to 0 keeps falling by the same fraction forever; a drop this small against
+# J_mean no longer changes the verdict, so it counts as settled too.
+SETTLED_ABS = 1e-3
+FITTED_FRACTION = 0.01
 MAX_BASELINE_CELLS = 2_000_000  # design-matrix size above which a degree is skipped (cost)
 
 
@@ -65,14 +70,18 @@ def bias_variance(trainer, evaluation) -> BiasVariance:
     _, _, mean_loss = trivial_losses(d.Y, trainer.config.loss)
     deg, base, base_dev = best_baseline(trainer)
     trend = loss_trend(trainer)
-    settled = bool(trend is not None and trend.settled)
+    settled = bool(trend is not None and (trend.settled or (
+        trend.steps >= MIN_SPAN and abs(trend.first_loss - trend.last_loss) < SETTLED_ABS * mean_loss)))
     finite = math.isfinite(train)
     floor = max(BIAS_FRACTION * mean_loss, BASELINE_FACTOR * (base or 0.0))
     high_bias = settled and finite and train > floor
-    high_var = (dev is not None and finite and math.isfinite(dev) and dev >= VARIANCE_RATIO * train
+    # Judged once the loss settled, or once the training set is fitted (train J under 1 % of
+    # J_mean) while dev stays far off: the textbook picture of overfitting.
+    fitted = finite and train <= FITTED_FRACTION * mean_loss
+    high_var = ((settled or fitted) and dev is not None and finite and math.isfinite(dev) and dev >= VARIANCE_RATIO * train
                 and dev - train > VARIANCE_FRACTION * mean_loss)
     verdict = ("both" if high_bias and high_var else "high_bias" if high_bias else
-               "high_variance" if high_var else "neither" if settled or dev is not None else "too_early")
+               "high_variance" if high_var else "neither" if settled else "too_early")
     message = _message(verdict, train, dev, mean_loss, deg, base)
     return BiasVariance(verdict, train, dev, mean_loss, deg, base, base_dev, settled, bool(high_bias), bool(high_var), message)
 

@@ -71,7 +71,7 @@ def dead_output(trainer, ev) -> Finding | None:
     zl = ev.Z_L[0, pos]
     msg = (f"{len(pos)} of {trainer.m} samples ({_list(samples)}; x = {_list(x) if np.all(x == np.round(x)) else ', '.join(f'{v:.3g}' for v in x[:8])}) "
            f"have Z^[L] <= 0 (max {zl.max():.3g}): the ReLU output is 0 there and relu'(Z) = 0 passes back no gradient, "
-           "so they cannot recover")
+           "so they get none of their own and stay stuck")
     return Finding("dead_output", msg, "press a for a linear or leaky_relu output (keeps the weights)", ("a",),
                    {"samples": samples.tolist(), "x": x.tolist(), "Z_L": zl.tolist(), "targets": Y.tolist()})
 
