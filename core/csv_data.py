@@ -12,6 +12,10 @@ import numpy as np
 from .data import Dataset
 
 
+# Squares of values beyond this overflow float64 in a loss or a standard deviation.
+MAX_ABS = 1e150
+
+
 class DataError(ValueError):
     """Bad input data; the message is one line fit to show the user."""
 
@@ -34,6 +38,7 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
 
 
 def parse_csv_text(text: str, name: str = "<csv>", target: str | None = None) -> Dataset:
+    text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the first name
     if "\x00" in text:
         raise DataError(f"{name}: not a text CSV file (contains NUL bytes)")
     rows = _read_rows(text, name)
@@ -92,6 +97,9 @@ def _number(cell: str, name: str, line: int, column: str) -> float:
         raise DataError(f"{name}: line {line}, column {column!r}: {s[:30]!r} is not a number") from None
     if not math.isfinite(v):
         raise DataError(f"{name}: line {line}, column {column!r}: {s[:30]!r} is not a finite number")
+    if abs(v) > MAX_ABS:
+        raise DataError(f"{name}: line {line}, column {column!r}: {s[:30]!r} is too large "
+                        f"(beyond ±{MAX_ABS:g} its square overflows)")
     return v
 
 
