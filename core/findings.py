@@ -22,13 +22,15 @@ from .runlog import clean
 from .trend import MIN_SPAN, loss_trend
 
 CODES = ("dead_output", "dead_hidden", "diverging", "unscaled_data", "high_bias", "high_variance",
-         "loss_mismatch", "output_range", "lr_too_low")
+         "loss_mismatch", "output_range", "lr_too_low", "vanishing_gradients")
 
 DEAD_UNIT_FRACTION = 0.25   # a few dead ReLU units are normal; a quarter of a layer is not
 SCALE_LIMIT = 10.0          # inputs/targets with max |value| beyond this (or below 1/this) are unscaled
 GROWTH_FACTOR = 10.0        # the loss at 10x its recent best, and still rising, is diverging
 LOW_LR_FRACTION = 0.01      # lr below 1 % of the stability limit 2/λmax is far too low
 PLATEAU_FRACTION = 0.05     # ... when the loss has stalled above 5 % of the mean predictor's
+STUCK_FRACTION = 0.9        # a settled loss at >= 90 % of the mean predictor's learned nothing
+FLAT_OUTPUT = 1e-2          # outputs spread < 1 % of the targets' spread: a constant predictor
 OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, math.inf)}
 
 
@@ -195,6 +197,33 @@ def lr_too_low(trainer, ev, bv, curv=None) -> tuple[Finding | None, object]:
                     "rel_drop": trend.rel_drop, "steps": trend.steps}), curv
 
 
+def vanishing_gradients(trainer, ev, bv) -> Finding | None:
+    """Settled at the mean predictor's loss with a flat output: the signal and the gradient die
+    on the way through the layers (saturating activations, a too-small init, depth)."""
+    if not (bv.settled and ev.loss >= STUCK_FRACTION * bv.mean_loss) or trainer.L < 2:
+        return None
+    if any(len(u) == len(a) for u, a in zip(ev.dead_units, ev.hidden_active)):
+        return None  # a whole dead layer: dead_hidden names that cause
+    y_spread = float(trainer.data.Y.std())
+    spread = float(ev.A_L.std())
+    if not (y_spread > 0 and spread < FLAT_OUTPUT * y_spread):
+        return None
+    row = trainer.history.last()
+    rec = trainer.record_from_row(row)
+    rel = []
+    for l in range(1, trainer.L + 1):
+        w = float(np.linalg.norm(trainer.params[f"W{l}"]))
+        rel.append(rec.grad_norms[f"dW{l}"] / w if w > 0 else math.inf)
+    per_layer = ", ".join(f"{v:.1e}" for v in rel[:6]) + (" ..." if len(rel) > 6 else "")
+    msg = (f"the loss has settled at {_fmt(ev.loss)}, {ev.loss / bv.mean_loss:.2f}x the mean predictor's, and the output "
+           f"is almost constant (spread {spread:.2g} vs the targets' {y_spread:.2g}): the signal fades through "
+           f"{trainer.L - 1} {trainer.config.hidden_activation} layer(s); |dW|/|W| by layer: {per_layer}")
+    return Finding("vanishing_gradients", msg,
+                   "h for a relu or leaky_relu hidden layer, s for another init (--init he), or fewer layers",
+                   ("h", "s"), {"relative_grad_norms": rel, "output_spread": spread, "target_spread": y_spread,
+                                "loss": ev.loss, "mean_loss": bv.mean_loss})
+
+
 def high_bias(trainer, ev, bv) -> Finding | None:
     if not bv.high_bias:
         return None
@@ -228,6 +257,8 @@ def diagnose(trainer, evaluation) -> list[Finding]:
     if div is None and math.isfinite(ev.loss) and not any(structural):
         bv = bias_variance(trainer, ev)
         low, curv = lr_too_low(trainer, ev, bv, curv)
-        # A stall from a tiny rate is not a capacity problem: report the cause, not the symptom.
-        found += [low, None if low else high_bias(trainer, ev, bv), high_variance(trainer, ev, bv)]
+        vanish = None if low else vanishing_gradients(trainer, ev, bv)
+        # A stall from a tiny rate or a vanishing signal is not a capacity problem: report the
+        # cause, not the symptom.
+        found += [low, vanish, None if low or vanish else high_bias(trainer, ev, bv), high_variance(trainer, ev, bv)]
     return [f for f in found if f is not None]

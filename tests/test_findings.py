@@ -197,3 +197,22 @@ def test_findings_after_a_change_ignore_the_jump_it_caused(story_5000):
     t.set_output_activation("sigmoid")  # the loss jumps ~180x: a change, not a divergence
     t.run(20)
     assert "diverging" not in findings(t)
+
+
+def deep(act: str, init: str) -> TrainConfig:
+    return TrainConfig(hidden=(10,) * 6, hidden_activation=act, init=init, normalize=True,
+                       output_activation="linear", lr=0.05)
+
+
+@pytest.mark.parametrize("act, init", [("sigmoid", "xavier"), ("tanh", "small")])
+def test_vanishing_gradients_in_a_deep_saturating_or_tiny_init_net(act, init):
+    f = findings(run(deep(act, init), 3000))
+    assert set(f) == {"vanishing_gradients"}  # replaces the symptom high_bias
+    ev = f["vanishing_gradients"].evidence
+    assert len(ev["relative_grad_norms"]) == 7 and max(ev["relative_grad_norms"]) < 1e-3
+    assert ev["output_spread"] < 1e-2 * ev["target_spread"]
+    assert f"6 {act} layer(s)" in f["vanishing_gradients"].message and "h" in f["vanishing_gradients"].keys
+
+
+def test_no_vanishing_gradients_in_a_deep_tanh_net_that_learns():
+    assert findings(run(deep("tanh", "xavier"), 3000)) == {}
