@@ -92,8 +92,6 @@ class Trainer:
         cols += [f"dead_hidden{l}" for l in range(1, self.L)]
         cols += [f"wsq_{k}" for k in names] + [f"gsq_{k}" for k in names] + ["wsq_total", "gsq_total"]
         self.history = History(cols, self._window, self._archive)
-        self._k_dead_hidden = cols.index("dead_output") + 1
-        self._k_sq = cols.index(f"wsq_{names[0]}")
         self.step_count = 0
         self.status = OK
         self.diverged_reason = ""
@@ -110,7 +108,7 @@ class Trainer:
         # θ and m·∇J sit side by side so one multiply and one matmul give every squared norm.
         self._tg = np.zeros(2 * P)
         self._theta, self._G = self._tg[:P], self._tg[P:]
-        self._tgsq = np.empty(2 * P)
+        self._tgsq = np.ones(2 * P + 1)  # [θ², G², 1]: the last entry stays 1
         self._U = np.empty(P)
         self.params, self.grads = {}, {}
         self._Wb, self._dWb = [], []
@@ -128,29 +126,46 @@ class Trainer:
             tensor_idx[f"W{l}"], tensor_idx[f"b{l}"] = idx[:, :-1].ravel(), idx[:, -1:].ravel()
             a += size
         self.tensor_names = list(tensor_idx)
-        T = len(self.tensor_names)
-        # Segment sums: θ² per tensor, G² per tensor, then all of θ² and all of G².
-        S = np.zeros((2 * P, 2 * T + 2))
-        for j, k in enumerate(self.tensor_names):
-            S[tensor_idx[k], j] = 1.0
-            S[P + tensor_idx[k], T + j] = 1.0
-        S[:P, 2 * T] = 1.0
-        S[P:, 2 * T + 1] = 1.0
-        self._S = S
+        self._tensor_idx = tensor_idx
+
+    def _row_matrix(self, lr: float, hcode: float, ocode: float) -> np.ndarray:
+        """M such that [θ², G², 1] @ M is a whole history row, bar the columns the step
+        writes itself (tick, step, loss, dev_loss with a dev set, dead counts): each tensor's
+        squared norms, the totals, and, from the trailing 1, the columns that only change
+        with a setting (lr, activation codes, dev_loss = NaN without a dev set)."""
+        P, col = self.n_params, self.history.col
+        M = np.zeros((2 * P + 1, len(col)))
+        for k, idx in self._tensor_idx.items():
+            M[idx, col[f"wsq_{k}"]] = 1.0
+            M[P + idx, col[f"gsq_{k}"]] = 1.0
+        M[:P, col["wsq_total"]] = 1.0
+        M[P:2 * P, col["gsq_total"]] = 1.0
+        M[2 * P, col["lr"]], M[2 * P, col["hidden_code"]], M[2 * P, col["output_code"]] = lr, hcode, ocode
+        if not self.data.has_dev:
+            M[2 * P, col["dev_loss"]] = math.nan
+        return M
 
     def _alloc_buffers(self) -> None:
-        m = self.m
-        self._ones = np.ones(m)
+        m, dims = self.m, self.layer_dims
+        self._zero = np.zeros(())  # a 0-d operand: cheaper than the float 0.0, no (n, m) buffer
         # Activations carry a constant row of ones underneath for the bias column of [W | b].
         self._X_aug = np.vstack([self.data.X, np.ones((1, m))])
         self._bufs = []
-        for l, n in enumerate(self.layer_dims[1:], start=1):
-            B = {k: np.empty((n, m)) for k in ("Z", "G", "S", "dA", "dZ")}
-            B["zeros"] = np.zeros((n, m))
-            B["active"] = np.empty(n)
+        for l, n in enumerate(dims[1:], start=1):
+            B = {k: np.empty((n, m)) for k in ("Z", "G")}
+            # dZ carries a row of ones too: dZ_ext [A_prev; 1]^T gives [dW | db] and, in its
+            # last row, each unit's sum of A_prev over the samples (zero exactly when a ReLU
+            # unit is dead), so counting dead units costs no extra pass over the activations.
+            B["dZ_ext"] = np.ones((n + 1, m))
+            B["dZ"] = B["dZ_ext"][:n]
+            B["dWb_ext"] = np.empty((n + 1, dims[l - 1] + 1))
             if l < self.L:
                 B["A_aug"] = np.ones((n + 1, m))
                 B["A"] = B["A_aug"][:n]
+                # Full [W | b]^T dZ: BLAS reads the transposed block as it is (W^T alone is a
+                # strided view that NumPy would copy); the bias row of the result is ignored.
+                B["dA_aug"] = np.empty((n + 1, m))
+                B["dA"] = B["dA_aug"][:n]
             else:
                 B["A"] = np.empty((n, m))
             self._bufs.append(B)
@@ -163,43 +178,66 @@ class Trainer:
         hid = get_activation(c.hidden_activation, c.leaky_slope)
         out = get_activation(c.output_activation, c.leaky_slope)
         acts = [hid] * (self.L - 1) + [out]
-        L, m = self.L, self.m
+        L, m, dims = self.L, self.m, self.layer_dims
         Y = self.data.Y
         bufs = self._bufs
-        # A linear layer's Z is written straight into its activation buffer (A is Z).
+        zero = self._zero
         for B, act in zip(bufs, acts):
-            B["Zw"] = B["A"] if act.name == "linear" else B["Z"]
+            B["Zw"] = B["A"] if act.name == "linear" else B["Z"]  # a linear layer's A is its Z
+            if act.name == "swish" and "S" not in B:
+                B["S"] = np.empty_like(B["Z"])  # scratch only swish's derivative needs
         A_in = [self._X_aug] + [B["A_aug"] for B in bufs[:-1]]  # [A_prev; 1] for each layer
-        fwd = [(Wb, A, B["Zw"], B["A"], B["zeros"], a.forward_into)
+        fwd = [(Wb, A, B["Zw"], B["A"], a.forward_into)
                for Wb, A, B, a in zip(self._Wb, A_in, bufs, acts)]
+        # Dead hidden units are counted (ReLU only) from the sums row of the layer above's
+        # extended gradient matmul; other layers multiply dZ without the ones row.
+        count_hidden = hid.name == "relu"
+
+        def grad_matmul(l):
+            """(dZ_ext or None, [A_prev; 1]^T, matmul output, its [dW | db] rows or None) for
+            layer l: None where dZ itself is the operand and the output is the gradient."""
+            B = bufs[l - 1]
+            if count_hidden and l > 1:
+                return B["dZ_ext"], A_in[l - 1].T, B["dWb_ext"], B["dWb_ext"][:-1]
+            return None, A_in[l - 1].T, self._dWb[l - 1], None
+
         BL = bufs[-1]
-        ZL, AL_buf = BL["Zw"], BL["A"]
-        R, dZL, GL, SL = BL["dA"], BL["dZ"], BL["G"], BL["S"]
-        R_flat = R.reshape(-1)
+        ZL, GL, SL, R = BL["Zw"], BL["G"], BL.get("S"), BL["dZ"]
+        R_flat = R.reshape(-1)  # R = dAL, then dZL in place
+        DL, AinT_L, outL, from_L = grad_matmul(L)
+        DL = R if DL is None else DL
+        dWbL = self._dWb[-1]
         half_over_m = 0.5 / m
         out_grad = out.grad_into
         mse = c.loss == "mse"
-        count_dead_out = out.name == "relu"
-        n_out = self.layer_dims[-1] * m
         back = []  # hidden layers from L-1 down to 1
         for l in range(L - 1, 0, -1):
             B = bufs[l - 1]
-            back.append((self._Wb[l][:, :-1].T, B["dA"], B["Zw"], B["A"], B["G"], B["S"], B["dZ"],
-                         B["active"], hid.grad_into, self._dWb[l - 1], A_in[l - 1].T,
-                         self._k_dead_hidden + l - 1, hid.name == "relu", self.layer_dims[l]))
-        dWbL, AinT_L = self._dWb[-1], A_in[-1].T
-        tg, tgsq, Smat, U, theta, G = self._tg, self._tgsq, self._S, self._U, self._theta, self._G
-        k_sq = self._k_sq
-        k_wt, k_gt = len(self.history.columns) - 2, len(self.history.columns) - 1
+            back.append((self._Wb[l].T, B["dA_aug"], B["dA"], B["Zw"], B["A"], B["G"], B.get("S"), B["dZ"],
+                         hid.grad_into, *grad_matmul(l), self._dWb[l - 1]))
+        # Written after the row matmul: (column, units, what to count the nonzeros of).
+        counts = []
+        if out.name == "relu":
+            counts.append((self.history.col["dead_output"], dims[L] * m, GL))  # relu' = sign(A)
+        if count_hidden:
+            for l in range(1, L):
+                sums = bufs[l]["dWb_ext"][-1, :dims[l]]  # Σ_samples A[l] per unit, from layer l+1
+                counts.append((self.history.col[f"dead_hidden{l}"], dims[l], sums))
+        tg, tgsq, U, theta, G = self._tg, self._tgsq, self._U, self._theta, self._G
+        tgsq_head = tgsq[:-1]
+        hist = self.history
+        k_wt, k_gt = hist.col["wsq_total"], hist.col["gsq_total"]
         lr = c.lr
         lr_vec = np.full(self.n_params, lr / m)  # an array operand is cheaper than a float
         hcode, ocode = float(ACT_CODES.index(hid.name)), float(ACT_CODES.index(out.name))
-        hist = self.history
-        ones = self._ones
-        dot, subtract, multiply, count_nonzero = np.dot, np.subtract, np.multiply, np.count_nonzero
+        M = self._row_matrix(lr, hcode, ocode)
+        # What the matmul writes for the setting-only columns, for when an overflowed square
+        # (θ finite, θ² not) turns them into NaN: 0·inf poisons every column of the matmul.
+        k_const = slice(hist.col["dev_loss"], hist.col["wsq_" + self.tensor_names[0]])
+        const_row = M[-1, k_const].copy()
+        dot, subtract, multiply, count_nonzero, copyto = np.dot, np.subtract, np.multiply, np.count_nonzero, np.copyto
         isfinite = math.isfinite
         dev_cost = self._dev_cost if self.data.has_dev else None
-        nan = math.nan
         bce_cost_and_dAL = _bce_cost_and_dAL
         all_finite = _all_finite
 
@@ -207,6 +245,7 @@ class Trainer:
             """Up to n updates. Returns (steps attempted, code): code 0 is fine, 1 means the
             loss was non-finite, 2 that θ or the gradient was (nothing updated then)."""
             tick, step, seq = self.tick, self.step_count, hist.seq
+            tick0, step0, seq0 = tick, step, seq
             rows, n_rows, stride = hist.row_views, len(hist.row_views), hist.stride
             code = 0
             done = 0
@@ -214,49 +253,46 @@ class Trainer:
                 if should_stop is not None and should_stop():
                     break
                 done += 1
-                for Wb, A, Zw, Abuf, zeros, f in fwd:
+                for Wb, A, Zw, Abuf, f in fwd:
                     dot(Wb, A, Zw)
-                    AL = f(Zw, Abuf, zeros)
+                    A_L = f(Zw, Abuf, zero)
                 if mse:
-                    subtract(AL, Y, R)  # dAL = AL - Y: the derivative of the loss
+                    subtract(A_L, Y, R)  # dAL = AL - Y: the derivative of the loss
                     loss = dot(R_flat, R_flat) * half_over_m
                 else:
-                    loss = bce_cost_and_dAL(AL, Y, R)
+                    loss = bce_cost_and_dAL(A_L, Y, R)
                 if not isfinite(loss):
                     code = 1
                     break
-                row = rows[seq % n_rows]
-                gp = out_grad(ZL, AL, GL, SL)
-                if gp is None:
-                    dZ = R
-                    row[7] = 0.0
-                else:
-                    dZ = multiply(R, gp, dZL)
-                    row[7] = n_out - count_nonzero(gp) if count_dead_out else 0.0
-                dot(dZ, AinT_L, dWbL)
-                for WT, dA, Z, Ah, Gh, Sh, dZh, active, g, dWb, AinT, k, relu, n_units in back:
-                    dot(WT, dZ, dA)
+                gp = out_grad(ZL, A_L, GL, SL)
+                if gp is not None:
+                    multiply(R, gp, R)
+                dot(DL, AinT_L, outL)
+                if from_L is not None:
+                    copyto(dWbL, from_L)
+                dZ = R
+                for WbT, dA_aug, dA, Z, Ah, Gh, Sh, dZh, g, D, AinT, out_l, from_l, dWb in back:
+                    dot(WbT, dZ, dA_aug)  # its first rows are W^T dZ = dA of the layer below
                     gp = g(Z, Ah, Gh, Sh)
                     dZ = dA if gp is None else multiply(dA, gp, dZh)
-                    if relu:
-                        dot(gp, ones, active)
-                        row[k] = n_units - count_nonzero(active)
-                    else:
-                        row[k] = 0.0
-                    dot(dZ, AinT, dWb)
-                multiply(tg, tg, tgsq)
-                dot(tgsq, Smat, row[k_sq:])
-                if not (isfinite(row[k_gt]) and isfinite(row[k_wt])) and not all_finite(tg):
-                    code = 2  # (a squared norm may overflow while θ and ∇J are still finite)
-                    break
-                row[0] = tick
-                row[1] = step
-                row[2] = loss
-                row[3] = dev_cost() if dev_cost is not None else nan
-                row[4] = lr
-                row[5] = hcode
-                row[6] = ocode
+                    dot(dZ if D is None else D, AinT, out_l)
+                    if from_l is not None:
+                        copyto(dWb, from_l)
+                row = rows[seq % n_rows]
+                multiply(tg, tg, tgsq_head)
+                dot(tgsq, M, row)
+                if not (isfinite(row[k_gt]) and isfinite(row[k_wt])):
+                    if not all_finite(tg):
+                        code = 2
+                        break
+                    row[k_const] = const_row  # a squared norm overflowed while θ, ∇J are finite
+                row[2] = loss  # tick and step: filled for the whole block below
+                if dev_cost is not None:
+                    row[3] = dev_cost()
+                for k, n_units, a in counts:
+                    row[k] = n_units - count_nonzero(a)
                 if seq % stride == 0:
+                    row[0], row[1] = tick, step
                     hist.archive(seq)
                     stride = hist.stride
                 seq += 1
@@ -264,9 +300,9 @@ class Trainer:
                 subtract(theta, U, theta)
                 tick += 1
                 step += 1
-            if code:
-                tick += 1  # the failed attempt counts as a step call
-            self.tick, self.step_count, hist.seq = tick, step, seq
+            self.tick, self.step_count, hist.seq = tick + (code != 0), step, seq  # a failed attempt is a step call
+            hist.fill_counter(0, seq0, tick0)  # each committed row is one tick and one step on
+            hist.fill_counter(1, seq0, step0)
             return done, code
 
         self._run_fn = run_fn

@@ -170,3 +170,25 @@ def test_deep_relu_network_dead_counts_and_gradients():
     t.run(300)
     check_one_step(t)
     assert math.isfinite(t.history.last()[t.history.col["loss"]])
+
+
+def test_overflowing_squared_norm_is_not_divergence_and_keeps_the_row():
+    """|w| = 1e160 squares to inf while θ, ∇J and the loss stay finite (the unit is dead on
+    every sample): the step goes on, and the row's setting columns stay exact."""
+    from core.data import story_problem
+    t = Trainer(TrainConfig(), story_problem())
+    W1 = t.parameters()["W1"]
+    W1[0, 0] = -1e160  # x >= 0, so this unit's Z <= 0 everywhere
+    t.set_parameters({"W1": W1})
+    p = t.parameters()
+    J, _ = cost_and_grads(t.data.X, t.data.Y, p, "relu", "relu")
+    AL, caches = L_model_forward(t.data.X, p, "relu", "relu")
+    rec = t.step()
+    assert rec.status == "ok" and t.status == "ok"
+    assert rec.loss == pytest.approx(J, rel=RTOL)
+    row, col = t.history.last(), t.history.col
+    assert row[col["lr"]] == t.config.lr and rec.hidden_activation == "relu" and rec.output_activation == "relu"
+    assert math.isnan(row[col["dev_loss"]]) and rec.dev_loss is None
+    assert rec.dead_output == int((caches[-1][1] <= 0).sum())
+    assert rec.dead_hidden == (int((caches[0][1] <= 0).all(axis=1).sum()),)
+    assert rec.dead_hidden[0] >= 1
