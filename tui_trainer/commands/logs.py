@@ -1,4 +1,5 @@
-"""Run-log subcommands: `rerun` re-executes a logged run headlessly and checks it bit for bit."""
+"""Run-log subcommands: `rerun` re-executes a logged run headlessly and checks it bit for bit;
+`replay` opens a log (or two, compared) in the TUI without training."""
 from __future__ import annotations
 
 import json
@@ -18,6 +19,14 @@ def register(sub, common) -> None:
     r.add_argument("--log", dest="out", metavar="OUT", help="write the rerun's own run log to OUT")
     r.add_argument("--json", action="store_true", help="print the result as one JSON object")
     r.set_defaults(handler=cmd_rerun)
+
+    p = sub.add_parser("replay", help="open a run log in the TUI without training; two logs: compare them",
+                       description="Open a saved run log in the TUI without training and scrub through its "
+                                   "steps (← →, PgUp/PgDn, Home/End; [ ] jump between steps with per-sample "
+                                   "data). With two logs, overlay their loss curves and list where they differ. "
+                                   "Exit status 2 for a log that cannot be read.")
+    p.add_argument("logs", nargs="+", metavar="LOG", help="a run log; give two to compare them (A B)")
+    p.set_defaults(handler=cmd_replay)
 
 
 def cmd_rerun(args) -> int:
@@ -42,6 +51,23 @@ def cmd_rerun(args) -> int:
     else:
         print(format_result(args.log, result, args.out))
     return 0 if result.identical else EXIT_DIFFERS
+
+
+def load_replay(path: str):
+    """A checked log as a core.replay.Replay, or LogError (one line, exit 2)."""
+    from core.replay import load_replay as load
+    from core.runlog import open_log
+
+    head, records = open_log(path)
+    return load(head, records)
+
+
+def cmd_replay(args) -> int:
+    if len(args.logs) > 2:
+        raise ValueError(f"replay takes one log, or two to compare; got {len(args.logs)}")
+    replays = [load_replay(p) for p in args.logs]  # every file is checked before a screen opens
+    from ..replay_app import run_replay
+    return run_replay(*replays)
 
 
 def to_json(path: str, res, out: str | None) -> dict:
