@@ -1,6 +1,8 @@
 """The training screen: lays out the widgets and hands each frame down to them."""
 from __future__ import annotations
 
+from time import monotonic
+
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -19,6 +21,10 @@ from ..widgets.status_line import StatusLine
 from ..widgets.unit_grid import UnitGrid
 
 NARROW_BELOW = 100  # columns: below this the lower panels stack and the body scrolls
+# While training runs, drawing competes with training for the one GIL. The status line follows
+# every frame (~10/s); the plots and the per-sample panels, which change faster than anyone can
+# read them and cost far more to draw, follow at most this often. When paused: every frame.
+THROTTLE = {"LossCurve, FitPlot": 0.2, "SampleTable, SignStrip, UnitGrid, FindingsPanel": 0.5}
 
 
 class MainScreen(Screen):
@@ -30,6 +36,10 @@ class MainScreen(Screen):
     """N for the `n` key, shown in the status line."""
     error: reactive[str] = reactive("")
     """Why the training thread stopped, if it failed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pushed_at: dict[str, float] = {}  # widget group -> when it last got a snapshot
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -81,6 +91,9 @@ class MainScreen(Screen):
         if frame is None:
             return
         self.query_one(StatusLine).frame = frame
-        snap = frame.snapshot
-        for widget in self.query("LossCurve, FitPlot, SampleTable, SignStrip, UnitGrid, FindingsPanel"):
-            widget.snapshot = snap
+        now = monotonic()
+        for selector, interval in THROTTLE.items():
+            if not frame.running or now - self._pushed_at.get(selector, -interval) >= interval:
+                self._pushed_at[selector] = now
+                for widget in self.query(selector):
+                    widget.snapshot = frame.snapshot

@@ -4,26 +4,30 @@ ReplayScreen: one log. A cursor walks the logged steps (← → one, PgUp/PgDn a
 the loss curve marks it, the status line gives that step's numbers, and where the log holds
 θ for that step the training screen's own widgets (fit, samples, Z^[L] signs, hidden units)
 show the per-sample picture recomputed by core.replay.snapshot_at. [ and ] jump to the
-previous / next step that has one.
+previous / next step that has one. `c` turns on re-execution: steps without θ in the log get it
+by re-executing the run up to them (core.replay.Reexecution, in a thread worker so the keys
+never wait; a newer cursor position cancels an older computation).
 
 CompareScreen: two logs. Both loss curves overlaid, a cursor over both, and the list of what
 differs between them (core.replay.compare)."""
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 
 import numpy as np
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
 
-from core.replay import Difference, Replay, compare, snapshot_at
+from core.replay import Difference, Reexecution, Replay, compare, snapshot_at
 
 from ..widgets.findings_panel import FindingsPanel
 from ..widgets.fit_plot import FitPlot
@@ -97,6 +101,8 @@ class ReplayScreen(ScrubScreen):
                 tooltip="Previous step with per-sample data"),
         Binding("right_square_bracket", "sample_step(1)", "θ ▶", key_display="]",
                 tooltip="Next step with per-sample data"),
+        Binding("c", "toggle_reexecute", "Re-execute", id="reexecute",
+                tooltip="Steps without θ in the log: re-execute the run up to them"),
     ]
 
     def __init__(self, replay: Replay) -> None:
@@ -104,6 +110,10 @@ class ReplayScreen(ScrubScreen):
         self.replay = replay
         self.param_rows = replay.param_rows
         self.snapshot = None
+        self.source = ""             # where self.snapshot came from: "logged" or "re-executed"
+        self.reexecute = False       # `c`: re-execute steps the log holds no θ for
+        self._reexecution = Reexecution(replay)
+        self._reexecution_lock = threading.Lock()  # a cancelled worker may still be finishing
 
     @property
     def positions(self) -> int:
@@ -167,18 +177,41 @@ class ReplayScreen(ScrubScreen):
         status = self.query_one("#replay-status", Static)
         if r.n == 0:
             status.update(Text(f"replay {log_name(r)}: this log holds no step records", style="bold yellow"))
-            self._samples(None, row)
+            self._samples(None, row, "")
             self.query_one("#events", Static).update(self._events_text(-1))
             return
         self.query_one(ReplayPlot).cursor = float(r.tick[row])
         status.update(self._status_text(row))
-        self.snapshot = snapshot_at(r, row)
-        self._samples(self.snapshot, row)
         self.query_one("#events", Static).update(self._events_text(row))
+        snap = snapshot_at(r, row)
+        if snap is None and self.reexecute:
+            self._samples(None, row, "pending")
+            self._reexecute(row)
+        else:
+            self._samples(snap, row, "logged" if snap is not None else "")
 
-    def _samples(self, snap, row: int) -> None:
+    def action_toggle_reexecute(self) -> None:
+        self.reexecute = not self.reexecute
+        self._show(self.pos)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reexecute")
+    def _reexecute(self, row: int) -> None:
+        worker = get_current_worker()
+        with self._reexecution_lock:
+            if worker.is_cancelled:
+                return
+            snap = self._reexecution.snapshot(row, lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._reexecuted, row, snap)
+
+    def _reexecuted(self, row: int, snap) -> None:
+        if row == self.pos and self.reexecute and row not in self.replay.params:
+            self._samples(snap, row, "re-executed" if snap is not None else "failed")
+
+    def _samples(self, snap, row: int, source: str) -> None:
+        self.snapshot, self.source = snap, source if snap is not None else ""
         self.set_class(snap is None, "-no-samples")
-        self.query_one("#sample-note", Static).update(self._note_text(row, snap is not None))
+        self.query_one("#sample-note", Static).update(self._note_text(row, source))
         if snap is None:
             self.query_one("#no-samples", Static).update(self._no_samples_text(row))
             self.query_one(FindingsPanel).display = False
@@ -208,24 +241,33 @@ class ReplayScreen(ScrubScreen):
         item("norm", "on" if r.normalize[row] else "off")
         item("dead", f"{r.dead_output[row]} samples, {int(r.dead_hidden[row].sum())} units",
              "bold red" if r.dead_output[row] else "bold")
-        st = r.status[row]
-        item("state", st, "bold white on red" if st != "ok" else "bold yellow")
+        if r.status[row] != "ok":
+            item("state", r.status[row], "bold white on red")
         return t
 
-    def _note_text(self, row: int, has: bool) -> Text:
+    def _note_text(self, row: int, source: str) -> Text:
         r = self.replay
         k = len(self.param_rows)
+        at = f"step {step_text(r, row)}"
         if r.n == 0:
             return Text("")
-        if has:
+        if source == "logged":
             thinned = f" (kept {k} of {r.params_logged} to bound memory)" if k < r.params_logged else ""
-            return Text(f"per-sample data at step {step_text(r, row)}: Z^[L] and ŷ from the logged θ "
+            return Text(f"per-sample data at {at}: Z^[L] and ŷ from the logged θ "
                         f"(L_model_forward) · θ at {k} logged steps{thinned} · [ ] jump", style="cyan")
+        if source == "re-executed":
+            return Text(f"per-sample data at {at}: θ re-executed from the log's start and events "
+                        "(bit for bit, as rerun) · c: stop re-executing", style="cyan")
+        if source == "pending":
+            return Text(f"no per-sample data logged at {at}: re-executing the run up to it…", style="yellow")
+        if source == "failed":
+            return Text(f"no per-sample data at {at}: the re-executed run diverged before reaching it",
+                        style="bold yellow")
         if k == 0:
-            return Text(f"no per-sample data at step {step_text(r, row)}: this log has no params records "
-                        "(record one with `tui-trainer run --log-params`)", style="bold yellow")
-        return Text(f"no per-sample data at step {step_text(r, row)}: θ is logged at {k} of {r.n} steps "
-                    f"({self._nearest(row)}) · [ ] jump there", style="bold yellow")
+            return Text(f"no per-sample data at {at}: this log has no θ (params records) · "
+                        "c: re-execute the run up to it", style="bold yellow")
+        return Text(f"no per-sample data at {at}: θ is logged at {k} of {r.n} steps "
+                    f"({self._nearest(row)}) · [ ] jump · c: re-execute", style="bold yellow")
 
     def _nearest(self, row: int) -> str:
         r, rows = self.replay, self.param_rows
@@ -241,7 +283,10 @@ class ReplayScreen(ScrubScreen):
         r = self.replay
         t = Text("No per-sample data at this step.\n\n", style="bold yellow")
         t.append("The log has the loss and dead counts of every logged step, but ŷ and Z^[L] per "
-                 "sample need the parameters θ, which only `params` records carry.\n\n")
+                 "sample need the parameters θ, which only `params` records carry "
+                 "(`tui-trainer run --log-params`).\n\n")
+        t.append("Press c to get θ by re-executing the run up to this step instead "
+                 "(the log's config, data and events reproduce it bit for bit).\n\n")
         if r.n:
             t.append(f"Logged here: {r.dead_output[row]} dead samples (Z^[L] ≤ 0), "
                      f"{int(r.dead_hidden[row].sum())} dead hidden units.\n", style="bold")

@@ -8,6 +8,8 @@ from textual.widget import Widget
 
 from core.snapshot import Snapshot
 
+from .relayout import RelayoutOnHeightChange
+
 DEAD_REASON = "Z^[L] ≤ 0 → ReLU outputs 0 and passes back no gradient: these samples cannot recover."
 DEAD_UNIT_REASON = "A hidden unit with Z ≤ 0 on every sample passes back no gradient: it cannot recover."
 
@@ -25,12 +27,12 @@ def index_ranges(idx) -> str:
     return ", ".join(parts)
 
 
-class FindingsPanel(Widget):
+class FindingsPanel(RelayoutOnHeightChange, Widget):
     DEFAULT_CSS = """
     FindingsPanel { height: auto; }
     """
 
-    snapshot: reactive[Snapshot | None] = reactive(None, layout=True)
+    snapshot: reactive[Snapshot | None] = reactive(None)
     """The snapshot whose dead counts and findings are listed."""
 
     def render(self) -> Text:

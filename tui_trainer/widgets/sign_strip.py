@@ -21,6 +21,20 @@ def columns(width: int, m: int) -> tuple[int, int]:
     return cell, min(m, room // cell)
 
 
+def append_runs(text: Text, cells) -> None:
+    """Append (glyph, style) cells, one span per run of equal style: a grid of hundreds of
+    cells then renders as a handful of segments."""
+    run, run_style = [], None
+    for glyph, style in cells:
+        if style != run_style and run:
+            text.append("".join(run), style=run_style)
+            run = []
+        run.append(glyph)
+        run_style = style
+    if run:
+        text.append("".join(run), style=run_style)
+
+
 def ruler(m: int, cell: int, shown: int) -> Text:
     """Sample indices every 5 samples, aligned with the glyph columns."""
     chars = [" "] * (shown * cell)
@@ -48,9 +62,8 @@ class SignStrip(Widget):
         t = ruler(s.m, cell, shown)
         t.append("\n")
         t.append("Z^[L]".ljust(LABEL), style="bold")
-        for i in range(shown):
-            g = sign_glyph(float(s.Z_L[i]))
-            t.append(g.ljust(cell), style=GLYPH_STYLES[g])
+        glyphs = (sign_glyph(float(z)) for z in s.Z_L[:shown])
+        append_runs(t, ((g.ljust(cell), GLYPH_STYLES[g]) for g in glyphs))
         if shown < s.m:
             t.append("…", style="dim")
         return t

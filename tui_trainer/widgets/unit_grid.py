@@ -8,15 +8,19 @@ from textual.widget import Widget
 
 from core.snapshot import Snapshot
 
-from .sign_strip import LABEL, columns
+from .relayout import RelayoutOnHeightChange
+
+from .sign_strip import LABEL, append_runs, columns
+
+ON, OFF = "■", "·"
 
 
-class UnitGrid(Widget):
+class UnitGrid(RelayoutOnHeightChange, Widget):
     DEFAULT_CSS = """
     UnitGrid { height: auto; }
     """
 
-    snapshot: reactive[Snapshot | None] = reactive(None, layout=True)
+    snapshot: reactive[Snapshot | None] = reactive(None)
     """The snapshot whose hidden activity is drawn (its unit count sets the height)."""
 
     def render(self) -> Text:
@@ -39,9 +43,9 @@ class UnitGrid(Widget):
                 t.append("\n")
                 label = f"u{j + 1}" + (" ✗" if is_dead else "")
                 t.append(label.ljust(LABEL), style="red" if is_dead else "dim")
-                for i in range(shown):
-                    on = bool(active[j, i])
-                    t.append(("■" if on else "·").ljust(cell), style="green" if on else ("red" if is_dead else "dim"))
+                off_style = "red" if is_dead else "dim"
+                append_runs(t, ((ON.ljust(cell), "green") if on else (OFF.ljust(cell), off_style)
+                                for on in active[j, :shown]))
                 if shown < s.m:
                     t.append("…", style="dim")
         return t
