@@ -5,6 +5,8 @@ loss, dev loss, lr, activations, dead counts, status and the normalisation in fo
 events. Where the log has a `params` record (θ_t before step t's update, `run --log-params`),
 `snapshot_at` recomputes that step's per-sample picture (Z^[L], ŷ, dead samples and units) with
 the reference network, core.network.L_model_forward; other steps have none, and say so.
+Steps without θ can be re-executed instead (`Reexecution`): the run record and the events at
+their ticks reproduce the session bit for bit, as `rerun` checks, so θ at any tick is exact.
 `compare` lists where two logs differ: configuration, data, events and how they ended.
 
 No file I/O here: the caller opens the log and passes its records.
@@ -21,8 +23,9 @@ from .data import Dataset, Prepared, Split, prepare
 from .losses import compute_cost
 from .network import L_model_forward
 from .rerun import in_tick_order
-from .runlog import LogError, RunLog
-from .snapshot import Snapshot
+from .runlog import LogError, RunLog, trainer_from_log
+from .snapshot import Snapshot, take_snapshot
+from .trainer import OK, Trainer
 
 # θ kept in memory at most (floats); past this, every other params record is dropped, so a
 # long --log-params log of a wide network replays in bounded memory (thinned evenly).
@@ -272,6 +275,52 @@ def recomputed_loss(replay: Replay, row: int) -> float | None:
 
 def _finite_or_nan(v: float) -> float:
     return v if math.isfinite(v) else math.nan
+
+
+# ---- θ at any step, by re-executing the log -------------------------------------------------
+
+class Reexecution:
+    """Re-executes a logged session up to a tick, as core.rerun does (events at their ticks, the
+    fast path in between), to get θ where the log holds none. Moving forward continues from
+    where it stands; moving back starts again from the run record. Not thread-safe: one caller
+    at a time."""
+
+    def __init__(self, replay: Replay) -> None:
+        self.replay = replay
+        self.changes = [e for e in replay.events if e.get("name") != "diverged"]  # the engine's own
+        self.trainer: Trainer | None = None
+        self.applied = 0  # changes applied to self.trainer
+
+    def to_tick(self, tick: int, should_stop=None) -> Trainer | None:
+        """The trainer with θ as it was before the step attempt at `tick`, or None when
+        should_stop() turned true or the run diverged before reaching `tick`."""
+        if self.trainer is None or self.trainer.tick > tick:
+            r = self.replay
+            self.trainer = trainer_from_log(RunLog(r.path, {"config": r.config, "data": r.data}))
+            self.applied = 0
+        while True:
+            nxt = self.changes[self.applied] if self.applied < len(self.changes) else None
+            if nxt is not None and nxt["tick"] > tick:
+                nxt = None
+            if not self._advance(nxt["tick"] if nxt else tick, should_stop):
+                return None
+            if nxt is None:
+                return self.trainer
+            self.trainer.apply_event(nxt["name"], nxt["value"])
+            self.applied += 1
+
+    def _advance(self, tick: int, should_stop) -> bool:
+        t = self.trainer
+        while t.tick < tick and t.status == OK:
+            t.run(tick - t.tick, should_stop)
+            if should_stop is not None and should_stop():
+                return False
+        return t.tick == tick
+
+    def snapshot(self, row: int, should_stop=None) -> Snapshot | None:
+        """The training screen's own snapshot (findings included) at `row`, re-executed."""
+        t = self.to_tick(int(self.replay.tick[row]), should_stop)
+        return None if t is None else take_snapshot(t)
 
 
 # ---- comparing two logs ----------------------------------------------------------------------

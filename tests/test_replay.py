@@ -12,7 +12,9 @@ import pytest
 import core.replay as R
 from core.config import TrainConfig
 from core.data import story_problem
-from core.replay import compare, load_replay, recomputed_loss, snapshot_at
+import time
+
+from core.replay import Reexecution, compare, load_replay, recomputed_loss, snapshot_at
 from core.runlog import LogError, RunLogWriter, dumps, open_log
 from core.trainer import Trainer
 from tui_trainer.replay_app import ReplayApp
@@ -120,6 +122,26 @@ def test_steps_without_params_have_no_picture(tmp_path):
     assert snapshot_at(r, 5) is None and recomputed_loss(r, 5) is None
 
 
+def test_reexecution_reproduces_the_logged_params_bit_for_bit(session_log):
+    """Backwards (a fresh start each time) then forwards (continuing) over a session with an
+    activation switch, a normalisation restart and a reset: θ equals every params record."""
+    r = load(session_log)
+    rx = Reexecution(r)
+    rows = [int(i) for i in r.param_rows]
+    for row in rows[::-1] + rows:
+        snap = rx.snapshot(row)
+        for k, logged in r.params[row].items():
+            assert np.array_equal(rx.trainer.params[k], logged), f"row {row} {k}"
+        assert snap.step == r.step[row] and snap.dead_output == r.dead_output[row]
+        assert snap.output_activation == r.output_activation[row] and snap.normalize == r.normalize[row]
+
+
+def test_reexecution_stops_when_asked(relu_log):
+    rx = Reexecution(load(relu_log))
+    assert rx.to_tick(250, should_stop=lambda: True) is None
+    assert rx.to_tick(250).tick == 250
+
+
 def test_params_are_thinned_to_a_bounded_memory(tmp_path, monkeypatch):
     path = write_log(tmp_path / "many.jsonl", steps=200, params_every=1)
     size = 31  # [1, 10, 1]
@@ -220,9 +242,41 @@ async def test_replay_of_a_log_without_params_says_so(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert screen.has_class("-no-samples")
-        assert "this log has no params records" in note(screen)
+        assert "this log has no θ (params records)" in note(screen)
         await pilot.press("right_square_bracket", "end")
         assert screen.pos == 19 and "no per-sample data at step 19" in note(screen)
+
+
+async def wait_for(pilot, predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.01)
+
+
+async def test_c_reexecutes_steps_without_params(tmp_path):
+    """A TUI export has no θ: `c` re-executes the run up to the cursor, which then follows it."""
+    path = write_log(tmp_path / "export.jsonl", steps=140, session=changes)
+    r = load(path)
+    app = ReplayApp(r)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        table = screen.query_one(SampleTable)
+        await pilot.press("pagedown", "pagedown")
+        row = screen.pos
+        assert screen.has_class("-no-samples") and "c: re-execute" in note(screen)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: screen.source == "re-executed")
+        assert not screen.has_class("-no-samples") and "re-executed" in note(screen)
+        assert table.snapshot.tick == r.tick[row] and table.snapshot.dead_output == r.dead_output[row]
+        await pilot.press("end")  # past the output switch to linear and the normalisation restart
+        await wait_for(pilot, lambda: screen.source == "re-executed" and screen.snapshot.tick == 139)
+        assert table.snapshot.output_activation == "linear" and table.snapshot.normalize
+        assert table.snapshot.step == 19  # restarted at tick 120
+        await pilot.press("home")
+        await wait_for(pilot, lambda: screen.source == "re-executed" and screen.snapshot.tick == 0)
+        await pilot.press("c")
+        assert screen.has_class("-no-samples") and screen.snapshot is None
 
 
 async def test_replay_lists_events_up_to_the_cursor(session_log):
