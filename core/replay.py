@@ -381,8 +381,6 @@ def _event_key(e: dict) -> tuple:
     return (e.get("tick"), e.get("name"), repr(e.get("value")))
 
 
-def _event_text(e: dict) -> str:
-    return f"{e.get('name')} = {_show(e.get('value'))}"
 
 
 def _events_diff(a: Replay, b: Replay) -> list[Difference]:
@@ -390,11 +388,15 @@ def _events_diff(a: Replay, b: Replay) -> list[Difference]:
     ka = {_event_key(e): e for e in a.events}
     kb = {_event_key(e): e for e in b.events}
     out = []
-    for k in sorted(set(ka) ^ set(kb), key=lambda k: (k[0] if isinstance(k[0], int) else -1, str(k[1]))):
+    only = set(ka) ^ set(kb)
+    in_order = list(ka) + [k for k in kb if k not in ka]  # session order, ties kept as logged
+    for k in sorted((k for k in in_order if k in only), key=lambda k: k[0] if isinstance(k[0], int) else -1):
         e = ka.get(k) or kb.get(k)
-        where = f"step {e.get('step')} (tick {e.get('tick')})"
-        out.append(Difference("events", where, _event_text(e) if k in ka else "—",
-                              _event_text(e) if k in kb else "—"))
+        where = f"step {e.get('step')}" if e.get("step") == e.get("tick") else \
+            f"step {e.get('step')} (tick {e.get('tick')})"
+        value = _show(e.get("value"))
+        out.append(Difference("events", f"{where} {e.get('name')}", value if k in ka else "—",
+                              value if k in kb else "—"))
     return out
 
 

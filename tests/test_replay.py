@@ -173,7 +173,8 @@ def test_compare_lists_the_differing_keys(relu_log, linear_log, session_log):
     s = compare(a, load(session_log))
     events = [d for d in s if d.section == "events"]
     assert len(events) == 5 and all(d.a == "—" for d in events)
-    assert any(d.key == "step 80 (tick 80)" and d.b == "output_activation = linear" for d in events)
+    assert ("step 80 output_activation", "—", "linear") in {(d.key, d.a, d.b) for d in events}
+    assert ("step 0 (tick 160) reset", "—", "4") in {(d.key, d.a, d.b) for d in events}
     assert ("end", "status") in {(d.section, d.key) for d in s}  # 300 steps against 200
 
 
@@ -317,6 +318,17 @@ async def test_compare_overlays_and_lists_differences(relu_log, linear_log):
         assert plot.cursor == 0.0
         await pilot.press("pagedown")
         assert plot.cursor == 30.0
+
+
+async def test_compare_labels_say_when_a_run_switched_activation(relu_log, session_log):
+    app = ReplayApp(load(relu_log), load(session_log))
+    async with app.run_test(size=SIZE) as pilot:
+        plot = app.screen.query_one(ReplayPlot)
+        assert [c.label for c in plot.curves] == ["A: relu/relu", "B: relu/relu→linear"]
+        keys = [str(app.screen.query_one("#diffs").get_row(str(i))[1]) for i in range(6)]
+        assert keys[:3] == ["step 40 lr", "step 80 output_activation", "step 0 (tick 120) normalize"]
+        await pilot.press("end")
+        assert "B loss" in str(app.screen.query_one("#compare-cursor").render())
 
 
 async def test_compare_cursor_walks_both_logs_steps(tmp_path):

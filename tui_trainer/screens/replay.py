@@ -256,8 +256,8 @@ class ReplayScreen(ScrubScreen):
             return Text(f"per-sample data at {at}: Z^[L] and ŷ from the logged θ "
                         f"(L_model_forward) · θ at {k} logged steps{thinned} · [ ] jump", style="cyan")
         if source == "re-executed":
-            return Text(f"per-sample data at {at}: θ re-executed from the log's start and events "
-                        "(bit for bit, as rerun) · c: stop re-executing", style="cyan")
+            return Text(f"per-sample data at {at}: θ re-executed from the log (bit for bit, as rerun) "
+                        "· c: off", style="cyan")
         if source == "pending":
             return Text(f"no per-sample data logged at {at}: re-executing the run up to it…", style="yellow")
         if source == "failed":
@@ -347,9 +347,9 @@ class CompareScreen(ScrubScreen):
         table = self.query_one("#diffs", DataTable)
         table.border_title = f"Where they differ ({len(self.differences)})"
         table.add_column("what", key="section", width=7)
-        table.add_column("key", key="key", width=22)
-        table.add_column("A", key="a", width=24)
-        table.add_column("B", key="b", width=24)
+        table.add_column("key", key="key", width=28)
+        table.add_column("A", key="a", width=16)
+        table.add_column("B", key="b", width=16)
         for i, d in enumerate(self.differences):
             table.add_row(d.section, d.key, d.a, d.b, key=str(i))
         if not self.differences:
@@ -360,8 +360,14 @@ class CompareScreen(ScrubScreen):
         self._show(self.pos)
 
     def label(self, i: int) -> str:
+        """'A: relu/relu', or 'B: relu/relu→linear' when the run switched activation midway."""
         r = self.runs[i]
-        return f"{'AB'[i]}: {r.config.get('hidden_activation')}/{r.config.get('output_activation')}"
+
+        def path(first: str, seen: list[str]) -> str:
+            names = list(dict.fromkeys([first, *seen]))
+            return "→".join(names)
+        return (f"{'AB'[i]}: {path(r.config.get('hidden_activation'), r.hidden_activation)}"
+                f"/{path(r.config.get('output_activation'), r.output_activation)}")
 
     def watch_pos(self, pos: int) -> None:
         if self.is_mounted:
@@ -385,9 +391,8 @@ class CompareScreen(ScrubScreen):
             row = r.row_at_tick(x)
             t.append("loss ", style="dim")
             t.append(num(r.loss[row]), style="bold")
-            t.append(f"  {r.output_activation[row]} out  ", style="dim")
-            t.append(f"dead {r.dead_output[row]} out, {int(r.dead_hidden[row].sum())} units",
-                     style="bold red" if r.dead_output[row] else "bold")
+            t.append(f"  {r.output_activation[row]} out, ", style="dim")
+            t.append(f"{r.dead_output[row]} dead", style="bold red" if r.dead_output[row] else "bold")
             if int(r.tick[row]) != int(x):
                 t.append(f" (logged at {int(r.tick[row])})", style="dim")
         cursor.update(t)
