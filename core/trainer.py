@@ -106,7 +106,11 @@ class Trainer:
         P = sum(sizes)
         self.n_params = P
         # θ and m·∇J sit side by side so one multiply and one matmul give every squared norm.
-        self._tg = np.zeros(2 * P)
+        # One spare row follows: the output layer's [dW | db] block is last, so its extended
+        # gradient matmul (see _alloc_buffers) writes in place, its extra row landing there.
+        k_L = self.layer_dims[L - 1] + 1
+        self._tg_spare = np.zeros(2 * P + k_L)
+        self._tg = self._tg_spare[:2 * P]
         self._theta, self._G = self._tg[:P], self._tg[P:]
         self._tgsq = np.ones(2 * P + 1)  # [θ², G², 1]: the last entry stays 1
         self._U = np.empty(P)
@@ -158,7 +162,11 @@ class Trainer:
             # unit is dead), so counting dead units costs no extra pass over the activations.
             B["dZ_ext"] = np.ones((n + 1, m))
             B["dZ"] = B["dZ_ext"][:n]
-            B["dWb_ext"] = np.empty((n + 1, dims[l - 1] + 1))
+            if l < self.L:
+                B["dWb_ext"] = np.empty((n + 1, dims[l - 1] + 1))  # copied into G after the matmul
+            else:
+                k = dims[l - 1] + 1
+                B["dWb_ext"] = self._tg_spare[2 * self.n_params - n * k:].reshape(n + 1, k)
             if l < self.L:
                 B["A_aug"] = np.ones((n + 1, m))
                 B["A"] = B["A_aug"][:n]
@@ -198,7 +206,8 @@ class Trainer:
             layer l: None where dZ itself is the operand and the output is the gradient."""
             B = bufs[l - 1]
             if count_hidden and l > 1:
-                return B["dZ_ext"], A_in[l - 1].T, B["dWb_ext"], B["dWb_ext"][:-1]
+                ext = B["dWb_ext"]  # the output layer's lies over its G block: nothing to copy
+                return B["dZ_ext"], A_in[l - 1].T, ext, None if l == L else ext[:-1]
             return None, A_in[l - 1].T, self._dWb[l - 1], None
 
         BL = bufs[-1]
