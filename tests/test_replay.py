@@ -19,6 +19,7 @@ from core.runlog import LogError, RunLogWriter, dumps, open_log
 from core.trainer import Trainer
 from tui_trainer.replay_app import ReplayApp
 from tui_trainer.screens.replay import CompareScreen, ReplayScreen
+from tui_trainer.widgets.findings_panel import FindingsPanel
 from tui_trainer.widgets.fmt import num
 from tui_trainer.widgets.replay_plot import ReplayPlot
 from tui_trainer.widgets.sample_table import SampleTable
@@ -33,6 +34,8 @@ def write_log(path, steps=200, every=1, params_every=None, session=None, **confi
     w = RunLogWriter(path, trainer, with_params=params_every is not None)
     logged = 0
     for _ in range(steps):
+        if trainer.status != "ok":
+            break
         if session is not None:
             session(trainer, trainer.tick)
         if trainer.tick % every == 0:
@@ -278,6 +281,23 @@ async def test_c_reexecutes_steps_without_params(tmp_path):
         await wait_for(pilot, lambda: screen.source == "re-executed" and screen.snapshot.tick == 0)
         await pilot.press("c")
         assert screen.has_class("-no-samples") and screen.snapshot is None
+
+
+async def test_replay_of_a_diverged_run(tmp_path):
+    path = write_log(tmp_path / "div.jsonl", steps=300, params_every=1, lr=1.0,
+                     hidden_activation="tanh", output_activation="linear")
+    r = load(path)
+    assert r.status[-1] == "diverged" and np.isnan(r.loss[-1]) and r.end["status"] == "diverged"
+    app = ReplayApp(r)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("end")
+        await pilot.pause()
+        assert "state diverged" in status(screen)
+        assert screen.query_one(FindingsPanel).display
+        assert "Diverged" in str(screen.query_one(FindingsPanel).render())
+        plot = str(screen.query_one(ReplayPlot).render())
+        assert "unavailable" not in plot and "no finite" not in plot
 
 
 async def test_replay_lists_events_up_to_the_cursor(session_log):
