@@ -31,7 +31,7 @@ class TrainerApp(App):
     BINDINGS = [
         Binding("space", "step", "Step", tooltip="One gradient-descent step", id="step"),
         Binding("n", "multi_step", "N steps", tooltip="Run N steps (N is in the status line)", id="multi_step"),
-        Binding("N", "cycle_multi", "N=10/100/1000", tooltip="Cycle N: 10 → 100 → 1000", id="cycle_multi"),
+        Binding("N", "cycle_multi", "Cycle N", tooltip="Cycle N: 10 → 100 → 1000", id="cycle_multi"),
         Binding("r", "run_pause", "Run", id="run_pause"),
         Binding("a", "cycle_output", "Out g", tooltip="Cycle the output activation, keeping the weights"),
         Binding("h", "cycle_hidden", "Hid g", tooltip="Cycle the hidden activation, keeping the weights"),

@@ -28,6 +28,7 @@ THROTTLE = {"LossCurve, FitPlot": 0.2, "SampleTable, SignStrip, UnitGrid, Findin
 
 
 class MainScreen(Screen):
+    AUTO_FOCUS = None  # keys go to the app; the table takes focus (and shows a cursor) on click or tab
     frame: reactive[Frame | None] = reactive(None)
     """Latest frame from the session: every widget draws from it."""
     notice: reactive[Notice | None] = reactive(None)
@@ -45,24 +46,23 @@ class MainScreen(Screen):
         yield StatusLine(id="status")
         yield NoticeLine(id="notice")
         with VerticalScroll(id="body"):
-            with Horizontal(id="plots"):
+            with Horizontal(id="top"):
                 yield LossCurve(id="loss")
                 yield FitPlot(id="fit")
+                with Vertical(id="activity"):
+                    yield SignStrip(id="signs")
+                    yield UnitGrid(id="units")
             with Horizontal(id="lower"):
                 yield SampleTable(id="samples")
-                with Vertical(id="side"):
-                    with Vertical(id="activity"):
-                        yield SignStrip(id="signs")
-                        yield UnitGrid(id="units")
-                    with VerticalScroll(id="findings-box"):
-                        yield FindingsPanel(id="findings")
+                with VerticalScroll(id="findings-box"):
+                    yield FindingsPanel(id="findings")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#loss").border_title = "Loss J (log scale)"
-        self.query_one("#fit").border_title = "Fit: y • and ŷ ─, dead ŷ in red"
+        self.query_one("#fit").border_title = "Fit: y •, ŷ ─, dead ŷ x"
         self.query_one("#samples").border_title = "Samples (red: dead, ŷ stuck at 0)"
-        self.query_one("#activity").border_title = r"Z^\[L] signs and hidden-unit activity"
+        self.query_one("#activity").border_title = r"Z^\[L] signs, hidden units"
         self.query_one("#findings-box").border_title = "Findings"
         self._push_frame(self.frame)
         self.query_one(NoticeLine).notice = self.notice

@@ -50,19 +50,22 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
             else:
                 t.append(f"Dead outputs: 0 of {s.m} samples\n", style="bold")
         else:
-            t.append(f"Dead outputs: none possible, {s.output_activation} output has g' ≠ 0\n",
-                     style="bold green")
+            t.append(f"Dead outputs: none possible with a {s.output_activation} output\n", style="bold green")
         for l, dead_units in enumerate(s.dead_units, start=1):
             n = s.hidden_active[l - 1].shape[0]
             style = "bold red" if len(dead_units) else "bold"
             t.append(f"Dead hidden units (layer {l}): {len(dead_units)} of {n}\n", style=style)
-        if s.output_can_die:
-            t.append(DEAD_REASON, style="italic")
-        elif any(len(u) for u in s.dead_units):
-            t.append(DEAD_UNIT_REASON, style="italic")
+        if not s.findings:
+            # The diagnosis engine explains what it finds; without findings, say why dead matters.
+            if s.output_can_die:
+                t.append(DEAD_REASON, style="italic")
+            elif any(len(u) for u in s.dead_units):
+                t.append(DEAD_UNIT_REASON, style="italic")
         for f in s.findings:
             t.append("\n")
-            t.append(f"[{f.get('code', '?')}] ", style="bold yellow")
+            t.append(f"{f.get('code', '?')}: ", style="bold yellow")
             t.append(str(f.get("message", "")))
+            if f.get("cure"):
+                t.append(f"\n  → {f['cure']}", style="cyan")
+        t.rstrip()
         return t
-

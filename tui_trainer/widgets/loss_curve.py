@@ -4,6 +4,8 @@ The snapshot carries the engine's bounded history already thinned to ~1000 rows;
 thinned again to the widget's width, so a frame costs the same at step 1e3 and 1e6."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from core.snapshot import Snapshot
@@ -16,6 +18,21 @@ def thin(n: int, max_points: int) -> np.ndarray:
     if n <= max_points or max_points < 2:
         return np.arange(n)
     return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
+
+
+def decade_ticks(snapshot: Snapshot) -> tuple[list[float], list[str]]:
+    """Powers of ten inside the plotted range, labelled 1e+03 etc. (plotext's own labels on a
+    log axis are long decimals like 140437.8); the ends of the range when it spans no decade."""
+    values = np.concatenate([snapshot.hist_loss, snapshot.hist_dev_loss])
+    values = values[np.isfinite(values) & (values > 0)]
+    vmin, vmax = float(values.min()), float(values.max())
+    lo, hi = math.ceil(math.log10(vmin)), math.floor(math.log10(vmax))
+    if hi - lo < 1:
+        ticks = sorted({vmin, vmax})
+        return ticks, [f"{t:.3g}" for t in ticks]
+    step = max(1, math.ceil((hi - lo) / 6))  # at most about six labels
+    ticks = [10.0 ** k for k in range(lo, hi + 1, step)]
+    return ticks, [f"{t:.0e}" for t in ticks]
 
 
 class LossCurve(SnapshotPlot):
@@ -32,4 +49,6 @@ class LossCurve(SnapshotPlot):
                 drew = True
         # plotext 5 raises on a log axis with no data, so the axis is log only when there is some.
         plt.yscale("log" if drew else "linear")
+        if drew:
+            plt.yticks(*decade_ticks(snapshot))
         plt.xlabel("step" if drew else "no steps yet: press space, n or r")

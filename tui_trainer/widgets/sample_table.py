@@ -29,13 +29,17 @@ class SampleTable(DataTable):
     """The snapshot whose samples the table shows."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        # No cursor until the table is focused: a cursor on row 0 would hide its red.
+        super().__init__(cursor_type="row", zebra_stripes=False, show_cursor=False, **kwargs)
         self._shown: dict[tuple[int, str], tuple[str, bool]] = {}  # (row, column) -> (text, dead)
         self._rows = -1
 
     def on_mount(self) -> None:
         for label, key, width in COLUMNS:
             self.add_column(label, key=key, width=width)
+
+    def on_focus(self) -> None:
+        self.show_cursor = True
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None or not self.is_mounted:

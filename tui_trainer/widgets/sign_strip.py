@@ -10,7 +10,7 @@ from core.snapshot import Snapshot
 
 from .fmt import sign_glyph
 
-LABEL = 8  # characters before the first sample column; UnitGrid uses the same
+LABEL = 6  # characters before the first sample column; UnitGrid uses the same
 GLYPH_STYLES = {"+": "bold green", "−": "bold red", "0": "dim"}
 
 
@@ -43,7 +43,7 @@ def ruler(m: int, cell: int, shown: int) -> Text:
         pos = i * cell
         if pos + len(label) <= len(chars):
             chars[pos:pos + len(label)] = label
-    return Text("sample".ljust(LABEL) + "".join(chars), style="dim")
+    return Text("#".ljust(LABEL) + "".join(chars), style="dim")
 
 
 class SignStrip(Widget):

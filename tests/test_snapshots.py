@@ -1,0 +1,42 @@
+"""SVG snapshots of the TUI (pytest-textual-snapshot) at a fixed size on the story's seed.
+
+Each test waits until every key has been applied and training is paused, so the picture depends
+only on the keys pressed, never on timing. Review changes with the HTML report before running
+`pytest tests/test_snapshots.py --snapshot-update`.
+"""
+from __future__ import annotations
+
+WIDE = (120, 40)
+
+
+def keys_then_settle(settle, *keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+    return run_before
+
+
+def test_start_screen(snap_compare, tui_app, settle):
+    assert snap_compare(tui_app(), terminal_size=WIDE, run_before=keys_then_settle(settle))
+
+
+def test_after_200_steps_dead_samples_in_red(snap_compare, tui_app, settle):
+    # N -> 100, then two N-step presses.
+    assert snap_compare(tui_app(), terminal_size=WIDE, run_before=keys_then_settle(settle, "N", "n", "n"))
+
+
+def test_linear_output_lets_the_stuck_samples_move(snap_compare, tui_app, settle):
+    # 5000 steps on the defaults (five samples stuck at 0), output -> linear, 10000 more steps:
+    # the stuck samples get gradient again and sample 4 climbs back towards its target.
+    keys = ["N", "N"] + ["n"] * 5 + ["a", "a", "a"] + ["n"] * 10
+    assert snap_compare(tui_app(), terminal_size=WIDE, run_before=keys_then_settle(settle, *keys))
+
+
+def test_help_screen(snap_compare, tui_app, settle):
+    assert snap_compare(tui_app(), terminal_size=WIDE, run_before=keys_then_settle(settle, "question_mark"))
+
+
+def test_80x24_after_200_steps(snap_compare, tui_app, settle):
+    assert snap_compare(tui_app(), terminal_size=(80, 24), run_before=keys_then_settle(settle, "N", "n", "n"))
