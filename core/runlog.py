@@ -119,7 +119,10 @@ class RunLogWriter:
         self._trainer = trainer
 
     def write(self, record: dict) -> None:
-        self._f.write(dumps(record) + "\n")
+        try:
+            self._f.write(dumps(record) + "\n")
+        except OSError as e:
+            raise OSError(f"{self.path}: cannot write ({e.strerror or e})") from None
 
     def step(self, r: StepRecord, params: dict[str, np.ndarray] | None = None) -> None:
         if self.with_params and params is not None:
@@ -132,8 +135,22 @@ class RunLogWriter:
         try:
             self.write(end_record(self._trainer, reason))
         finally:
+            if self._listener in self._trainer.listeners:
+                self._trainer.listeners.remove(self._listener)
+            try:
+                self._f.close()  # flushes: a full disk may only show up here
+            except OSError as e:
+                raise OSError(f"{self.path}: cannot write ({e.strerror or e})") from None
+
+    def abandon(self) -> None:
+        """Stop logging after a write failed: detach from the trainer and close without an
+        `end` record, so the file reads as incomplete rather than as a finished run."""
+        if self._listener in self._trainer.listeners:
             self._trainer.listeners.remove(self._listener)
+        try:
             self._f.close()
+        except OSError:
+            pass
 
 
 def open_for_writing(path: Path, newline: str | None = None) -> IO[str]:
@@ -152,6 +169,9 @@ def write_atomic(path: str | Path, lines: Iterable[str]) -> Path:
     path = Path(path)
     if path.is_dir():
         raise OSError(f"{path}: is a directory")
+    if path.exists() and not path.is_file():
+        # Renaming over a device or a pipe (e.g. /dev/full as root) would replace it.
+        raise OSError(f"{path}: not a regular file")
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -164,11 +184,14 @@ def write_atomic(path: str | Path, lines: Iterable[str]) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except OSError as e:
+    except BaseException as e:
+        # Whatever stopped the write (a full disk, Ctrl+C, a bad line), leave no temp file.
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if not isinstance(e, OSError):
+            raise
         raise OSError(f"{path}: cannot write ({e.strerror or e})") from None
     return path
 

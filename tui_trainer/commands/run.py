@@ -69,9 +69,13 @@ class StopSignal:
             signal.signal(signum, old)
 
     def _handle(self, signum, frame) -> None:
-        if self.sig is not None:
+        if self.sig is not None and not self.wrapping_up:
             raise KeyboardInterrupt
-        self.sig = "int" if signum == signal.SIGINT else "term"
+        self.sig = self.sig or ("int" if signum == signal.SIGINT else "term")
+
+    # Once training has stopped, the log is being closed and the summary written: both are
+    # quick, and aborting them would lose exactly what the stop was for.
+    wrapping_up = False
 
     def __call__(self) -> bool:  # the trainer's should_stop
         return self.sig is not None
@@ -81,17 +85,19 @@ def cmd_run(args) -> int:
     with StopSignal() as stop:
         trainer = make_trainer(args)
         writer, csv_writer = open_outputs(args, trainer)
+        guard = OutputGuard()
         progress = Progress(args.steps)
         try:
-            _train(trainer, args, writer, csv_writer, progress, stop)
+            _train(trainer, args, guard.wrap(writer), guard.wrap(csv_writer), progress, stop)
         except KeyboardInterrupt:
             stop.sig = stop.sig or "int"
         finally:
+            stop.wrapping_up = True
             progress.close()
-            if writer is not None:
-                writer.close("interrupted" if stop.sig else "")
-            if csv_writer is not None:
-                csv_writer.close()
+            if writer is not None and not guard.failed(writer):
+                guard.call(writer, writer.close, "interrupted" if stop.sig else "")
+            if csv_writer is not None and not guard.failed(csv_writer):
+                guard.call(csv_writer, csv_writer.close)
         saved = args.log
         if stop.sig and not args.log:
             from core.runlog import save_session
@@ -104,7 +110,50 @@ def cmd_run(args) -> int:
         if stop.sig:
             print(f"{PROG}: interrupted after {trainer.step_count} steps; log saved to {saved}", file=sys.stderr)
             return 130 if stop.sig == "int" else 143
-    return 0
+    return 2 if guard.any_failed else 0
+
+
+class OutputGuard:
+    """A log or CSV that fails mid-run (full disk, removed folder) is reported in one line and
+    dropped; training and the summary go on, and the exit status says the output is missing."""
+
+    def __init__(self):
+        self._failed: set[int] = set()
+
+    @property
+    def any_failed(self) -> bool:
+        return bool(self._failed)
+
+    def failed(self, writer) -> bool:
+        return id(writer) in self._failed
+
+    def call(self, writer, fn, *args) -> None:
+        if self.failed(writer):
+            return
+        try:
+            fn(*args)
+        except OSError as e:
+            self._failed.add(id(writer))
+            msg = str(e) if str(writer.path) in str(e) else f"{writer.path}: cannot write ({e.strerror or e})"
+            print(f"{PROG}: error: {msg}; it is incomplete, training goes on without it", file=sys.stderr)
+            abandon = getattr(writer, "abandon", None) or writer.close
+            try:
+                abandon()
+            except OSError:
+                pass
+
+    def wrap(self, writer):
+        if writer is None:
+            return None
+        guard = self
+
+        class Guarded:
+            path = writer.path
+
+            def step(self, *args):
+                guard.call(writer, writer.step, *args)
+
+        return Guarded()
 
 
 def open_outputs(args, trainer):
