@@ -178,6 +178,10 @@ def write_atomic(path: str | Path, lines: Iterable[str]) -> Path:
     except OSError as e:
         raise OSError(f"{path}: cannot write ({e.strerror or e})") from None
     try:
+        # mkstemp makes the file 0600; a finished log should get the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             for line in lines:
                 f.write(line + "\n")
