@@ -388,11 +388,16 @@ def story_trainer(**config) -> Trainer:
 
 
 class Collector:
+    """Stands in for a UI: records frames and notices, and draws each frame instantly."""
+
     def __init__(self):
         self.frames, self.notices = [], []
         self.cond = threading.Condition()
+        self.session = None
 
     def frame(self, f):
+        if self.session is not None:
+            self.session.frame_drawn()
         with self.cond:
             self.frames.append(f)
             self.cond.notify_all()
@@ -407,7 +412,9 @@ class Collector:
             assert self.cond.wait_for(predicate, timeout), "session did not deliver in time"
 
 
-def start(session: Session) -> threading.Thread:
+def start(session: Session, collector: Collector | None = None) -> threading.Thread:
+    if collector is not None:
+        collector.session = session
     t = threading.Thread(target=session.run_loop, daemon=True)
     t.start()
     return t
@@ -416,7 +423,7 @@ def start(session: Session) -> threading.Thread:
 def test_session_applies_commands_in_order_and_counts_them():
     c = Collector()
     s = Session(story_trainer(), c.frame, c.notice)
-    th = start(s)
+    th = start(s, c)
     for cmd in (Command(S.STEP, 7), Command(S.SCALE_LR, 2.0), Command(S.CYCLE_OUTPUT), Command(S.STEP, 3)):
         s.send(cmd)
     c.wait(lambda: c.frames and c.frames[-1].applied == 4)
@@ -430,7 +437,7 @@ def test_session_applies_commands_in_order_and_counts_them():
 def test_session_runs_until_paused_and_stops_on_close():
     c = Collector()
     s = Session(story_trainer(), c.frame, c.notice)
-    th = start(s)
+    th = start(s, c)
     s.send(Command(S.RUN))
     c.wait(lambda: c.frames and c.frames[-1].running and c.frames[-1].snapshot.step > 500)
     s.send(Command(S.PAUSE))
@@ -440,10 +447,21 @@ def test_session_runs_until_paused_and_stops_on_close():
     assert not th.is_alive()
 
 
+def test_a_ui_that_never_acknowledges_frames_only_slows_training():
+    c = Collector()
+    s = Session(story_trainer(), c.frame, c.notice)
+    th = start(s)  # nobody calls frame_drawn()
+    s.send(Command(S.RUN))
+    c.wait(lambda: c.frames and c.frames[-1].running and c.frames[-1].snapshot.step > 100)
+    s.close()
+    th.join(5)
+    assert not th.is_alive()
+
+
 def test_session_refuses_learning_rates_out_of_range():
     c = Collector()
     s = Session(story_trainer(lr=800.0), c.frame, c.notice)
-    th = start(s)
+    th = start(s, c)
     s.send(Command(S.SCALE_LR, 2.0))
     c.wait(lambda: c.frames and c.frames[-1].applied == 1)
     assert c.frames[-1].snapshot.lr == 800.0

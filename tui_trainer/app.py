@@ -76,6 +76,7 @@ class TrainerApp(App):
         self.main.frame = message.frame
         if running_changed:
             self.refresh_bindings()
+        self.call_after_refresh(self.session.frame_drawn)
 
     def on_session_notice(self, message: SessionNotice) -> None:
         n = message.notice

@@ -5,8 +5,9 @@ commands between short training chunks (about 20 ms each, so a key acts well wit
 and hands back `Frame`s (a Snapshot plus the controller's own state) and `Notice`s through
 the two callbacks, at most `fps` frames a second while running.
 
-The API is deliberately small and free of Textual: `send`, `run_loop`, `close`, two callbacks,
-and picklable commands, frames and notices, so a separate-process backend can offer the same.
+The API is deliberately small and free of Textual: `send`, `run_loop`, `close`, `frame_drawn`
+(the UI's acknowledgement of a frame), two callbacks, and picklable commands, frames and
+notices, so a separate-process backend can offer the same.
 """
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ def export_path(directory: Path, now: float | None = None) -> Path:
 class Session:
     CHUNK_SECONDS = 0.02
     FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running
+    DRAW_WAIT = 0.1           # longest pause in training for the UI to draw a frame
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
                  on_notice: Callable[[Notice], None], fps: float = 10.0):
@@ -104,11 +106,20 @@ class Session:
         self._findings: tuple[dict, ...] = ()
         self._last_findings = -math.inf
         self._last_frame = -math.inf
+        # Set by the UI once it has drawn the last frame. Training waits for it (briefly): a
+        # thread backend shares one GIL with the UI, and drawing uncontended is what keeps keys
+        # and frames prompt. A backend in another process can ignore it.
+        self._drawn = threading.Event()
+        self._drawn.set()
 
     # ---- the UI side -------------------------------------------------------------------
     def send(self, cmd: Command) -> None:
         """Queue a command for the owning thread (thread-safe, never blocks)."""
         self._queue.put(cmd)
+
+    def frame_drawn(self) -> None:
+        """The UI has drawn the latest frame (thread-safe)."""
+        self._drawn.set()
 
     def close(self) -> None:
         """Ask the loop to finish after its current chunk."""
@@ -122,6 +133,9 @@ class Session:
         self._publish(force_findings=True)
         while not (self._closed.is_set() or cancelled()):
             changed = self._drain(block=not self._running)
+            if self._running and not self._drawn.is_set():
+                self._drawn.wait(self.DRAW_WAIT)
+                changed = self._drain(block=False) or changed
             if self._running:
                 self._train_chunk()
             if changed or (self._running and time.monotonic() - self._last_frame >= self._frame_interval):
@@ -232,4 +246,5 @@ class Session:
         if with_findings:
             self._findings, self._last_findings = snap.findings, now
         self._last_frame = now
+        self._drawn.clear()
         self._on_frame(Frame(snap, self._running, self._applied))
