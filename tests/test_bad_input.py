@@ -30,7 +30,7 @@ BAD_REL = BAD.relative_to(ROOT)
 
 # Subcommands the issues ask for. Those not present yet are skipped (with a reason), so the
 # list is the checklist: a new subcommand must be added here (test_every_subcommand_is_listed).
-SUBCOMMANDS = ("run", "baseline", "gradcheck", "lr-find", "diagnose", "rerun")
+SUBCOMMANDS = ("run", "baseline", "gradcheck", "lr-find", "diagnose", "rerun", "replay")
 # Extra arguments that keep a subcommand quick should the input be accepted after all.
 FAST = {"run": ["--steps", "2"], "gradcheck": [], "baseline": [], "diagnose": ["--steps", "2"]}
 
@@ -58,6 +58,7 @@ class Case:
     needles: tuple[str, ...]  # each must appear in the message (case-insensitive)
     needs: str = ""           # the option a subcommand must have for the case to apply
     xfail: str = ""           # a known bug elsewhere, described where it lives
+    trains: bool = False      # the fault comes mid-run: training goes on, so a summary is printed
 
 
 def data_case(file: str, *needles: str) -> Case:
@@ -146,16 +147,12 @@ OPTION_CASES = [
     Case("log-directory", ("--log", str(BAD_REL)), (str(BAD_REL), "directory"), "--log"),
     Case("log-missing-dir", ("--log", "/nonexistent/dir/x.jsonl"), ("/nonexistent/dir/x.jsonl", "no such file"), "--log"),
     Case("log-under-a-file", ("--log", str(BAD_REL / "empty.csv" / "x.jsonl")), ("x.jsonl", "not a directory"), "--log"),
-    Case("log-dev-full", ("--log", "/dev/full"), ("/dev/full", "no space"), "--log",
-         xfail="core/runlog.py RunLogWriter.write/close let the bare ENOSPC OSError out "
-               "('[Errno 28] No space left on device'), so the message does not name the log path"),
+    Case("log-dev-full", ("--log", "/dev/full"), ("/dev/full", "no space"), "--log", trains=True),
     Case("log-unwritable-dir", ("--log", "/sys/x.jsonl"), ("/sys/x.jsonl", "permission denied"), "--log"),
     Case("csv-directory", ("--csv", str(BAD_REL)), (str(BAD_REL), "directory"), "--csv"),
     Case("csv-missing-dir", ("--csv", "/nonexistent/dir/x.csv"), ("/nonexistent/dir/x.csv", "no such file"), "--csv"),
     Case("csv-unwritable-dir", ("--csv", "/sys/x.csv"), ("/sys/x.csv", "permission denied"), "--csv"),
-    Case("csv-dev-full", ("--csv", "/dev/full"), ("/dev/full", "no space"), "--csv",
-         xfail="core/csv_log.py CsvLogWriter lets the bare ENOSPC OSError out on close "
-               "('[Errno 28] No space left on device'): the message does not name the CSV path"),
+    Case("csv-dev-full", ("--csv", "/dev/full"), ("/dev/full", "no space"), "--csv", trains=True),
     Case("unknown-option", ("--bogus",), ("unrecognized arguments", "--bogus"), ""),
 ]
 
@@ -223,7 +220,7 @@ def results(good_log) -> dict[tuple[str, str], subprocess.CompletedProcess]:
         return dict(zip(jobs, pool.map(lambda a: cli(*a), jobs.values())))
 
 
-def check_one_line_error(r: subprocess.CompletedProcess, needles=()) -> str:
+def check_one_line_error(r: subprocess.CompletedProcess, needles=(), trains: bool = False) -> str:
     assert "Traceback" not in r.stderr, r.stderr
     lines = r.stderr.splitlines()
     assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}:\n{r.stderr}"
@@ -232,7 +229,8 @@ def check_one_line_error(r: subprocess.CompletedProcess, needles=()) -> str:
     for n in needles:
         assert n.lower() in line.lower(), f"{n!r} not in {line!r}"
     assert r.returncode == 2, (r.returncode, line)
-    assert r.stdout == "", r.stdout
+    if not trains:
+        assert r.stdout == "", r.stdout
     return line
 
 
@@ -261,13 +259,13 @@ def _applicable_or_skip(sub, case):
 def test_bad_input_one_line_exit_2(sub, case, good_log):
     _applicable_or_skip(sub, case)
     args = jobs_for(good_log)[(sub, case.id)]
-    check_one_line_error(in_process(*args), case.needles)
+    check_one_line_error(in_process(*args), case.needles, case.trains)
 
 
 @pytest.mark.parametrize("sub,case", [p for p in _params() if in_sample(p.values[0], p.values[1].id)])
 def test_bad_input_console_script(sub, case, results):
     _applicable_or_skip(sub, case)
-    check_one_line_error(results[(sub, case.id)], case.needles)
+    check_one_line_error(results[(sub, case.id)], case.needles, case.trains)
 
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS)
@@ -330,6 +328,7 @@ EXPECTED_OK = {  # file: (feature names, target name, m)
     "ok_blank_lines.csv": (("x",), "y", 3),
     "ok_bom.csv": (("x",), "y", 3),
     "ok_comma_only_row.csv": (("x",), "y", 2),
+    "ok_constant_target.csv": (("x",), "y", 4),
     "ok_cr_only.csv": (("x",), "y", 2),
     "ok_crlf.csv": (("x",), "y", 2),
     "ok_multi_features.csv": (("a", "b", "c"), "y", 4),
@@ -395,3 +394,23 @@ def test_named_target_for_baseline_and_gradcheck():
     r = in_process("gradcheck", "--json", "--data", path, "--target", "rooms", "--normalize")
     assert r.returncode in (0, 1) and "Traceback" not in r.stderr, r.stderr
     assert len(loads_strict(r.stdout)["tensors"]) == 4
+
+
+CONSTANT_BUG = ("core/findings.py divides by the mean predictor's loss, which is 0 when the train "
+                "targets are constant: lr_too_low (line ~192, `ev.loss / bv.mean_loss`), high_bias and "
+                "high_variance raise ZeroDivisionError, so `run` and `diagnose` on a CSV whose target "
+                "column is constant end in a traceback (exit 1)")
+
+
+@pytest.mark.parametrize("sub", [
+    pytest.param("run", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=CONSTANT_BUG)),
+    pytest.param("diagnose", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=CONSTANT_BUG)),
+    "baseline", "gradcheck", "lr-find"])
+def test_constant_target_is_accepted(sub):
+    """A target column with one value is a legitimate (if dull) problem, not a crash."""
+    if sub not in subparsers():
+        pytest.skip(f"subcommand {sub!r} not added yet")
+    extra = {"run": ["--steps", "50"], "diagnose": []}.get(sub, FAST.get(sub, []))  # enough steps for the findings
+    r = cli(sub, "--data", str(BAD_REL / "ok_constant_target.csv"), *extra)
+    assert "Traceback" not in r.stderr, r.stderr[-300:]
+    assert r.returncode in (0, 1), r.stderr  # gradcheck exits 1 for a "wrong" gradient
