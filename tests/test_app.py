@@ -381,6 +381,35 @@ async def test_a_training_error_is_shown_not_a_crash(tui_app, settle, wait_until
         assert app.is_running
 
 
+async def test_dev_split_shows_dev_loss_and_a_dev_curve(tui_app, settle):
+    app = tui_app(dev_fraction=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert " dev " in status_text(app) and snap(app).m == 16
+        assert np.isfinite(snap(app).hist_dev_loss).all()
+
+
+async def test_several_features_plot_predictions_against_targets(settle):
+    from core.data import Dataset
+    from tui_trainer.app import TrainerApp
+    from tui_trainer.widgets.fit_plot import FitPlot
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (3, 40))
+    Y = (X.sum(axis=0) * 2).reshape(1, -1)
+    data = Dataset(X, Y, ("a", "b", "c"), "t", "test")
+    app = TrainerApp(Trainer(TrainConfig(lr=1e-2), data))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        fit = app.main.query_one(FitPlot)
+        assert "t (target)" in fit.render().plain
+        assert app.main.query_one(SampleTable).row_count == 40
+
+
 # ---- the session without Textual ----------------------------------------------------------------
 
 def story_trainer(**config) -> Trainer:
