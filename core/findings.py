@@ -177,6 +177,11 @@ def output_range(trainer, ev) -> Finding | None:
                    {"activation": act, "samples": samples.tolist(), "y_min": float(Y.min()), "y_max": float(Y.max())})
 
 
+def _ratio(a: float, b: float) -> float:
+    """a / b for messages; constant targets make the mean predictor's loss exactly 0."""
+    return a / b if b > 0 else math.inf
+
+
 def lr_too_low(trainer, ev, bv, curv=None) -> tuple[Finding | None, object]:
     trend = loss_trend(trainer)
     if trend is None or trend.steps < MIN_SPAN or trainer.status != "ok" or not math.isfinite(ev.loss):
@@ -189,7 +194,7 @@ def lr_too_low(trainer, ev, bv, curv=None) -> tuple[Finding | None, object]:
     lr = trainer.config.lr
     if not (math.isfinite(curv.stability_limit) and lr < LOW_LR_FRACTION * curv.stability_limit):
         return None, curv
-    msg = (f"the loss is still {_fmt(ev.loss)} ({ev.loss / bv.mean_loss:.2g}x the mean predictor's; "
+    msg = (f"the loss is still {_fmt(ev.loss)} ({_ratio(ev.loss, bv.mean_loss):.2g}x the mean predictor's; "
            f"{-trend.rel_drop * 100:+.2g} % over the last {trend.steps} steps) "
            f"while lr {lr:.3g} is {curv.stability_limit / lr:,.0f}x below the stability limit 2/λmax = {curv.stability_limit:.3g}")
     return Finding("lr_too_low", msg, "+ to double the learning rate (repeat), or l for the LR range test", ("+", "l"),
@@ -215,7 +220,7 @@ def vanishing_gradients(trainer, ev, bv) -> Finding | None:
         w = float(np.linalg.norm(trainer.params[f"W{l}"]))
         rel.append(rec.grad_norms[f"dW{l}"] / w if w > 0 else math.inf)
     per_layer = ", ".join(f"{v:.1e}" for v in rel[:6]) + (" ..." if len(rel) > 6 else "")
-    msg = (f"the loss has settled at {_fmt(ev.loss)}, {ev.loss / bv.mean_loss:.2f}x the mean predictor's, and the output "
+    msg = (f"the loss has settled at {_fmt(ev.loss)}, {_ratio(ev.loss, bv.mean_loss):.2f}x the mean predictor's, and the output "
            f"is almost constant (spread {spread:.2g} vs the targets' {y_spread:.2g}): the signal fades through "
            f"{trainer.L - 1} {trainer.config.hidden_activation} layer(s); |dW|/|W| by layer: {per_layer}")
     return Finding("vanishing_gradients", msg,
@@ -229,7 +234,7 @@ def high_bias(trainer, ev, bv) -> Finding | None:
         return None
     base = (f"; a degree-{bv.baseline_degree} polynomial reaches {_fmt(bv.baseline_loss)}"
             if bv.baseline_degree else "")
-    msg = (f"the train loss has settled at {_fmt(bv.train_loss)}, {bv.train_loss / bv.mean_loss:.2g}x "
+    msg = (f"the train loss has settled at {_fmt(bv.train_loss)}, {_ratio(bv.train_loss, bv.mean_loss):.2g}x "
            f"the mean predictor's {_fmt(bv.mean_loss)}{base}: the network underfits")
     return Finding("high_bias", msg, "a larger network (--hidden), another activation (h / a), or train longer",
                    ("h", "a"), {"train_loss": bv.train_loss, "mean_loss": bv.mean_loss,
@@ -240,7 +245,7 @@ def high_variance(trainer, ev, bv) -> Finding | None:
     if not bv.high_variance:
         return None
     msg = (f"dev loss {_fmt(bv.dev_loss)} is {bv.dev_loss / max(bv.train_loss, 1e-300):.3g}x the train loss "
-           f"{_fmt(bv.train_loss)} (gap {bv.dev_loss - bv.train_loss:.3g}, {(bv.dev_loss - bv.train_loss) / bv.mean_loss:.2g}x "
+           f"{_fmt(bv.train_loss)} (gap {bv.dev_loss - bv.train_loss:.3g}, {_ratio(bv.dev_loss - bv.train_loss, bv.mean_loss):.2g}x "
            "the mean predictor's loss): the network fits noise in the training samples")
     return Finding("high_variance", msg, "more data, a smaller network (--hidden), or stop earlier", (),
                    {"train_loss": bv.train_loss, "dev_loss": bv.dev_loss, "mean_loss": bv.mean_loss})

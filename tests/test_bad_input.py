@@ -396,16 +396,8 @@ def test_named_target_for_baseline_and_gradcheck():
     assert len(loads_strict(r.stdout)["tensors"]) == 4
 
 
-CONSTANT_BUG = ("core/findings.py divides by the mean predictor's loss, which is 0 when the train "
-                "targets are constant: lr_too_low (line ~192, `ev.loss / bv.mean_loss`), high_bias and "
-                "high_variance raise ZeroDivisionError, so `run` and `diagnose` on a CSV whose target "
-                "column is constant end in a traceback (exit 1)")
-
-
 @pytest.mark.parametrize("sub", [
-    pytest.param("run", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=CONSTANT_BUG)),
-    pytest.param("diagnose", marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=CONSTANT_BUG)),
-    "baseline", "gradcheck", "lr-find"])
+    "run", "diagnose", "baseline", "gradcheck", "lr-find"])
 def test_constant_target_is_accepted(sub):
     """A target column with one value is a legitimate (if dull) problem, not a crash."""
     if sub not in subparsers():

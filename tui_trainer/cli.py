@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from core.csv_data import DataError
@@ -30,6 +31,12 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse only takes "-1" or "-.5" as a value; "-1e-3" would read as an unknown option
+        # and say "expected one argument" instead of the real problem (a negative rate).
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
     def error(self, message: str):  # one line instead of usage + message
         raise UsageError(message)
 
