@@ -190,8 +190,12 @@ class Trainer:
         Y = self.data.Y
         bufs = self._bufs
         zero = self._zero
-        for B, act in zip(bufs, acts):
-            B["Zw"] = B["A"] if act.name == "linear" else B["Z"]  # a linear layer's A is its Z
+        for l, (B, act) in enumerate(zip(bufs, acts), start=1):
+            # Z is written straight into A where nothing needs it afterwards: a linear layer's
+            # A is its Z, and a hidden ReLU's derivative needs only A (relu'(Z) = sign(A)), so
+            # its ReLU runs in place. The output layer keeps Z^[L]: records show it.
+            in_place = act.name == "linear" or (act.name == "relu" and l < L)
+            B["Zw"] = B["A"] if in_place else B["Z"]
             if act.name == "swish" and "S" not in B:
                 B["S"] = np.empty_like(B["Z"])  # scratch only swish's derivative needs
         A_in = [self._X_aug] + [B["A_aug"] for B in bufs[:-1]]  # [A_prev; 1] for each layer
