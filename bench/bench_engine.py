@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 # Steps per timed round: about a second of work for the engine on a 2-core machine.
 CASES = {
     "story": dict(desc="story [1,10,1], m=20", steps=40_000, torch_steps=4_000),
-    "m100k": dict(desc="[1,64,64,1], m=100,000", steps=8, torch_steps=8),
+    "m100k": dict(desc="[1,64,64,1], m=100,000", steps=4, torch_steps=4),
 }
 
 
