@@ -16,6 +16,7 @@ from core.trainer import Trainer
 
 from . import session as S
 from .messages import FrameReady, SessionNotice
+from .screens.checks import ChainRuleScreen, CheckScreen, GradCheckScreen, LRFindScreen, OverfitScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .session import Command, Frame, Session
@@ -41,6 +42,10 @@ class TrainerApp(App):
         Binding("s", "new_seed", "Seed", tooltip="New seed and re-initialise"),
         Binding("0", "reset", "Reset", tooltip="Back to step 0 with the same seed"),
         Binding("e", "export", "Export", tooltip="Export the run log to runs/"),
+        Binding("g", "gradcheck", "Grad chk", tooltip="Gradient check on the current parameters"),
+        Binding("b", "baseline", "Baseline", tooltip="Polynomial baseline on the fit plot: degree 1 → 2 → 3 → 4 → off"),
+        Binding("l", "lr_find", "LR test", tooltip="LR range test on a copy; enter applies the suggested rate"),
+        Binding("o", "overfit", "Overfit 2", tooltip="Overfit a tiny batch of 2 samples on a copy"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit", priority=True),
     ]
@@ -74,6 +79,8 @@ class TrainerApp(App):
         running_changed = self.frame is None or self.frame.running != message.frame.running
         self.frame = message.frame
         self.main.frame = message.frame
+        if isinstance(self.screen, (CheckScreen, ChainRuleScreen)):
+            self.screen.frame = message.frame
         if running_changed:
             self.refresh_bindings()
         self.call_after_refresh(self.session.frame_drawn)
@@ -143,6 +150,42 @@ class TrainerApp(App):
 
     def action_export(self) -> None:
         self.send(S.EXPORT, str(self.runs_dir or Path.cwd() / "runs"))
+
+    # ---- diagnosis (issue 4): the session runs the checks; screens show the answers ----------
+    def _open_check(self, screen_class, command: str, callback=None) -> None:
+        self.send(command)
+        screen = screen_class(self.sent)
+        screen.frame = self.frame
+        if isinstance(self.screen, (CheckScreen, ChainRuleScreen)):
+            self.pop_screen()  # one check at a time
+        self.push_screen(screen, callback)
+
+    def action_gradcheck(self) -> None:
+        self._open_check(GradCheckScreen, S.GRADCHECK)
+
+    def action_lr_find(self) -> None:
+        self._open_check(LRFindScreen, S.LR_FIND, self._apply_lr)
+
+    def _apply_lr(self, lr: float | None) -> None:
+        if lr is not None:
+            self.send(S.SET_LR, lr)
+
+    def action_overfit(self) -> None:
+        self._open_check(OverfitScreen, S.OVERFIT)
+
+    def action_baseline(self) -> None:
+        self.send(S.BASELINE)
+
+    def inspect_sample(self, position: int | None) -> None:
+        self.send(S.INSPECT, position)
+
+    def on_sample_table_inspect(self, message) -> None:
+        self.inspect_sample(message.position)
+        screen = ChainRuleScreen(message.position, message.m)
+        screen.frame = self.frame
+        if isinstance(self.screen, (CheckScreen, ChainRuleScreen)):
+            self.pop_screen()
+        self.push_screen(screen, lambda _: self.inspect_sample(None))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

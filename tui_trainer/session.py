@@ -15,10 +15,11 @@ import math
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from core.diagnostics import CHECKS, Diagnostics, LiveDiagnostics
 from core.runlog import export_lines, write_atomic
 from core.snapshot import Snapshot, take_snapshot
 from core.trainer import Trainer
@@ -39,8 +40,15 @@ TOGGLE_NORMALIZE = "toggle_normalize"
 NEW_SEED = "new_seed"
 RESET = "reset"
 EXPORT = "export"              # value: directory to write into
+# Diagnosis (issue 4): run where the trainer lives; results come back in Frame.diag.
+GRADCHECK = "gradcheck"        # gradient check on the current parameters
+LR_FIND = "lr_find"            # LR range test on a clone
+OVERFIT = "overfit"            # overfit a 2-sample batch on a copy
+BASELINE = "baseline"          # cycle the polynomial overlay: off → 1 → 2 → 3 → 4 → off
+INSPECT = "inspect"            # value: position in the training split to show the chain rule of, or None
+SET_LR = "set_lr"              # value: the new learning rate (e.g. the LR range test's suggestion)
 COMMANDS = (STEP, RUN, PAUSE, SCALE_LR, CYCLE_OUTPUT, CYCLE_HIDDEN, TOGGLE_NORMALIZE,
-            NEW_SEED, RESET, EXPORT)
+            NEW_SEED, RESET, EXPORT, GRADCHECK, LR_FIND, OVERFIT, BASELINE, INSPECT, SET_LR)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Frame:
     snapshot: Snapshot
     running: bool
     applied: int        # commands applied so far (equals the number sent once all are done)
+    diag: Diagnostics = field(default_factory=Diagnostics)  # curvature, checks, chain rule...
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,7 @@ class Session:
         self._applied = 0
         self._chunk = 64          # steps per chunk, adapted to CHUNK_SECONDS
         self._findings: tuple[dict, ...] = ()
+        self._diag = LiveDiagnostics()
         self._last_findings = -math.inf
         self._last_frame = -math.inf
         # Set by the UI once it has drawn the last frame. Training waits for it (briefly): a
@@ -209,6 +219,16 @@ class Session:
             self._notice(f"Back to step 0 with seed {t.seed}")
         elif name == EXPORT:
             self._export(Path(str(value)))
+        elif name in CHECKS:
+            self._check(name)
+        elif name == BASELINE:
+            d = self._diag.cycle_baseline()
+            self._notice("Baseline overlay off" if d is None else
+                         f"Baseline: degree-{d} polynomial overlaid on the fit plot (b: next degree)")
+        elif name == INSPECT:
+            self._diag.inspect(value)
+        elif name == SET_LR:
+            self._set_lr(float(value))
 
     def _can_train(self) -> bool:
         if self._trainer.status != "ok":
@@ -225,6 +245,21 @@ class Session:
                          "warning")
             return
         t.set_lr(lr)
+
+    def _check(self, kind: str) -> None:
+        """A one-shot check; its request number is this command's, so the UI knows its answer."""
+        result = self._diag.check(self._trainer, kind, self._applied + 1)
+        if result.error:
+            self._notice(f"{kind} failed: {result.error}", "error")
+
+    def _set_lr(self, lr: float) -> None:
+        t = self._trainer
+        if not (math.isfinite(lr) and LR_MIN <= lr <= LR_MAX):
+            self._notice(f"Learning rate kept at {t.config.lr:g}: {lr:g} is outside [{LR_MIN:g}, {LR_MAX:g}]",
+                         "warning")
+            return
+        t.set_lr(lr)
+        self._notice(f"Learning rate → {lr:.3g}")
 
     def _export(self, directory: Path) -> None:
         """Write the run log; a failure is reported and training carries on."""
@@ -247,4 +282,5 @@ class Session:
             self._findings, self._last_findings = snap.findings, now
         self._last_frame = now
         self._drawn.clear()
-        self._on_frame(Frame(snap, self._running, self._applied))
+        diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now)
+        self._on_frame(Frame(snap, self._running, self._applied, diag))

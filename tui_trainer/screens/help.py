@@ -21,6 +21,11 @@ KEYS = (
     ("s", "new seed and re-initialise"),
     ("0", "back to step 0 with the same seed"),
     ("e", "export the run log (JSONL, events included) to runs/"),
+    ("g", "gradient check: backprop vs centred differences, relative error and band per tensor"),
+    ("b", "polynomial baseline on the fit plot: degree 1 → 2 → 3 → 4 → off, its J beside the network's"),
+    ("l", "LR range test on a copy (log-x plot); enter or l there applies the suggested rate"),
+    ("o", "overfit a tiny batch (2 samples) on a copy: can the network reach about 0 loss?"),
+    ("enter", "on a row of the sample table (tab or click to focus it): the chain rule for that sample"),
     ("?", "this help  (escape closes it)"),
     ("q", "quit, also while running"),
 )
@@ -37,7 +42,15 @@ Why samples die:  with a ReLU output, a sample whose Z[L] ≤ 0 gets A[L] = 0 an
 g'(Z[L]) = 0, so its dZ[L] = 0: it contributes nothing to dW and nothing can move it
 back. Its ŷ stays exactly 0 (red rows, − signs). A linear or leaky ReLU output has
 g' ≠ 0 everywhere, so the same samples get gradient again and recover (press a).
-A hidden unit whose Z ≤ 0 on every sample is dead the same way (red rows in the grid)."""
+A hidden unit whose Z ≤ 0 on every sample is dead the same way (red rows in the grid).
+
+Chain rule (enter on a sample):  ∂L/∂W[L] = ∂L/∂A · ∂A/∂Z · ∂Z/∂W = (A − Y) · g'(Z) · A_prev
+For a dead sample g'(Z) = 0 is the zero factor that wipes its whole contribution to dW.
+
+Stability limit (status line, 2/λmax):  λmax is the largest eigenvalue of the Hessian of J at
+the current parameters (power iteration on Hessian-vector products). Gradient descent
+multiplies the error along that direction by (1 − α λmax) each step: it overshoots and
+grows once α > 2/λmax. Green: α < half the limit, yellow: closer, red: beyond it."""
 
 
 def keys_table() -> Table:

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from ..session import Frame, Notice
+from ..widgets.check_views import big
 from ..widgets.findings_panel import FindingsPanel
 from ..widgets.fit_plot import FitPlot
 from ..widgets.loss_curve import LossCurve
@@ -96,4 +97,26 @@ class MainScreen(Screen):
             if not frame.running or now - self._pushed_at.get(selector, -interval) >= interval:
                 self._pushed_at[selector] = now
                 for widget in self.query(selector):
+                    self._push_diag(widget, frame)
                     widget.snapshot = frame.snapshot
+
+    def _push_diag(self, widget, frame: Frame) -> None:
+        """The diagnosis parts a widget draws, set before its snapshot (which triggers the redraw)."""
+        if isinstance(widget, FindingsPanel):
+            widget.diag = frame.diag
+        elif isinstance(widget, FitPlot):
+            base = frame.diag.baseline
+            widget.baseline = base
+            widget.border_subtitle = "" if base is None else baseline_caption(base, frame)
+
+
+def baseline_caption(base, frame: Frame) -> str:
+    """The `b` overlay's J beside the network's, train (and dev), in the same units."""
+    s = frame.snapshot
+    text = f"poly deg {base.degree}: J {big(base.train_loss)}"
+    if base.dev_loss is not None:
+        text += f" dev {big(base.dev_loss)}"
+    text += f" · net J {big(s.loss)}"
+    if s.dev_loss is not None:
+        text += f" dev {big(s.dev_loss)}"
+    return text

@@ -6,8 +6,10 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from core.diagnostics import Diagnostics
 from core.snapshot import Snapshot
 
+from .check_views import bias_variance_text, loss_at_init_text
 from .relayout import RelayoutOnHeightChange
 
 DEAD_REASON = "Z^[L] ≤ 0 → ReLU outputs 0 and passes back no gradient: these samples cannot recover."
@@ -34,6 +36,8 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
 
     snapshot: reactive[Snapshot | None] = reactive(None)
     """The snapshot whose dead counts and findings are listed."""
+    diag: reactive[Diagnostics | None] = reactive(None)
+    """Loss at init and the bias/variance verdict (set before each snapshot)."""
 
     def render(self) -> Text:
         s = self.snapshot
@@ -67,5 +71,13 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
             t.append(str(f.get("message", "")))
             if f.get("cure"):
                 t.append(f"\n  → {f['cure']}", style="cyan")
+        d = self.diag
+        if d is not None and d.loss_at_init is not None:
+            t.append("\n")
+            # Its meaning matters before training; afterwards one line (unless it is off).
+            t.append_text(loss_at_init_text(d.loss_at_init, with_meaning=s.step == 0))
+        if d is not None and d.bias_variance is not None and s.step > 0:
+            t.append("\n")
+            t.append_text(bias_variance_text(d.bias_variance))
         t.rstrip()
         return t

@@ -5,15 +5,21 @@ diagonal ŷ = y, since no single x axis tells the story then."""
 from __future__ import annotations
 
 import numpy as np
+from textual.reactive import reactive
 
+from core.baseline_overlay import BaselineOverlay
 from core.snapshot import Snapshot
 
 from .plot_base import SnapshotPlot
 
 
 class FitPlot(SnapshotPlot):
+    baseline: reactive[BaselineOverlay | None] = reactive(None)
+    """The polynomial overlay of the `b` key, or None when it is off."""
+
     def draw(self, snapshot: Snapshot, width: int) -> None:
         plt = self.plt
+        base = self.baseline
         y, y_hat, dead = snapshot.y, snapshot.y_hat, snapshot.dead
         ok = np.isfinite(y_hat)
         if snapshot.n_features == 1:
@@ -26,6 +32,9 @@ class FitPlot(SnapshotPlot):
             bad = dead & ok
             if bad.any():
                 plt.scatter(x[bad].tolist(), y_hat[bad].tolist(), label="dead ŷ", color="red", marker="x")
+            if base is not None and len(base.x_grid) and np.isfinite(base.y_grid).all():
+                plt.plot(base.x_grid.tolist(), base.y_grid.tolist(), label=f"poly deg {base.degree}",
+                         color="yellow", marker="braille")
             plt.xlabel(snapshot.feature_names[0])
         else:
             lo, hi = float(np.min(y)), float(np.max(y))
@@ -36,5 +45,8 @@ class FitPlot(SnapshotPlot):
             bad = dead & ok
             if bad.any():
                 plt.scatter(y[bad].tolist(), y_hat[bad].tolist(), label="dead", color="red", marker="x")
+            if base is not None and np.isfinite(base.y_hat).all() and len(base.y_hat) == len(y):
+                plt.scatter(y.tolist(), base.y_hat.tolist(), label=f"poly deg {base.degree}",
+                            color="yellow", marker="+")
             plt.xlabel(f"{snapshot.target_name} (target)")
         plt.yscale("linear")

@@ -5,6 +5,7 @@ scroll position survive every frame. Rebuilt only if the number of samples chang
 from __future__ import annotations
 
 from rich.text import Text
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable
 
@@ -25,6 +26,13 @@ def row_cells(s: Snapshot, i: int) -> tuple[str, ...]:
 
 
 class SampleTable(DataTable):
+    class Inspect(Message):
+        """Enter on a row: show the chain rule for this sample (position in the training split)."""
+
+        def __init__(self, position: int, m: int) -> None:
+            super().__init__()
+            self.position, self.m = position, m
+
     snapshot: reactive[Snapshot | None] = reactive(None)
     """The snapshot whose samples the table shows."""
 
@@ -40,6 +48,10 @@ class SampleTable(DataTable):
 
     def on_focus(self) -> None:
         self.show_cursor = True
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.post_message(self.Inspect(event.cursor_row, self.row_count))
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None or not self.is_mounted:

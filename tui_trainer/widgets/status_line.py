@@ -6,6 +6,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from ..session import Frame
+from .check_views import curvature_text
 from .fmt import num
 
 
@@ -40,6 +41,11 @@ class StatusLine(Widget):
             item("dev", num(s.dev_loss))
         item("RMSE", num(s.rmse))
         item("lr", f"{s.lr:g}")
+        curv = f.diag.curvature
+        if curv is not None:
+            # Gradient descent overshoots once lr > 2/λmax: the limit sits right beside the rate.
+            t.append(" 2/λmax ", style="dim")
+            t.append_text(curvature_text(curv, s.lr))
         item("hidden", s.hidden_activation)
         item("output", s.output_activation, "bold red" if s.output_can_die else "bold green")
         item("norm", "on" if s.normalize else "off")
