@@ -21,6 +21,12 @@ def _near_kink(X, params, hidden, out):
     return any(a in KINKED and np.min(np.abs(Z)) < 1e-4 for a, Z in zip(acts, Zs))
 
 
+def _agrees(c) -> bool:
+    """Within the bands, or equal to round-off: centred differences carry an absolute error of
+    about machine-eps * J / eps ~ 1e-9, which is a large *relative* error for a tiny gradient."""
+    return c.band in ("good", "acceptable") or c.max_abs_diff < 1e-8
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     hidden=st.sampled_from(ACTIVATION_NAMES),
@@ -43,7 +49,7 @@ def test_backprop_matches_centred_differences(hidden, out, layers, n_x, m, seed,
             params[k] = rng.standard_normal(params[k].shape) * 0.1
     assume(not _near_kink(X, params, hidden, out))
     checks = gradient_check(X, Y, params, hidden, out, loss)
-    assert all(c.band in ("good", "acceptable") for c in checks), checks
+    assert all(_agrees(c) for c in checks), checks
 
     # The trainer's preallocated step computes the same gradient.
     t = Trainer(TrainConfig(hidden=tuple(layers), hidden_activation=hidden, output_activation=out,
@@ -52,7 +58,7 @@ def test_backprop_matches_centred_differences(hidden, out, layers, n_x, m, seed,
     t.run(1)
     fast = {k: v.copy() / m for k, v in t.grads.items()}  # the trainer keeps m * dJ/dθ
     checks = gradient_check(X, Y, params, hidden, out, loss, grads=fast)
-    assert all(c.band in ("good", "acceptable") for c in checks), checks
+    assert all(_agrees(c) for c in checks), checks
 
 
 def test_a_broken_derivative_is_caught():
