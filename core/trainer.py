@@ -333,12 +333,14 @@ class Trainer:
         c = self.config
         Zs, As = [], []
         A = X
-        for l in range(1, self.L + 1):
-            act = c.output_activation if l == self.L else c.hidden_activation
-            Z = self.params[f"W{l}"] @ A + self.params[f"b{l}"]
-            A = get_activation(act, c.leaky_slope).forward(Z)
-            Zs.append(Z)
-            As.append(A)
+        # Huge parameters or inputs overflow to inf/NaN here as in the step: shown, not warned.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for l in range(1, self.L + 1):
+                act = c.output_activation if l == self.L else c.hidden_activation
+                Z = self.params[f"W{l}"] @ A + self.params[f"b{l}"]
+                A = get_activation(act, c.leaky_slope).forward(Z)
+                Zs.append(Z)
+                As.append(A)
         return Zs, As
 
     # ---- running -----------------------------------------------------------------------
