@@ -95,8 +95,24 @@ class Trainer:
         self.step_count = 0
         self.status = OK
         self.diverged_reason = ""
+        self._bad_loss = math.nan
+        self.loss_ceiling = self._ceiling()
         self._alloc_buffers()
         self._compile()
+
+    # A loss a million times the starting one (or the mean predictor's, whichever is larger)
+    # only comes from a run that is blowing up. Stopping there, rather than at overflow, keeps
+    # parameters from which a lower learning rate can actually carry on.
+    CEILING_FACTOR = 1e6
+
+    def _ceiling(self) -> float:
+        d, c = self.data, self.config
+        _, As = self.forward(d.X)
+        with np.errstate(all="ignore"):
+            j0 = compute_cost(As[-1], d.Y, c.loss)
+            j_mean = compute_cost(np.full_like(d.Y, d.Y.mean()), d.Y, c.loss) if c.loss == "mse" else 0.0
+        ref = max(j0 if math.isfinite(j0) else 0.0, j_mean)
+        return self.CEILING_FACTOR * ref if ref > 0 else math.inf
 
     def _layout_parameters(self, init: dict[str, np.ndarray]) -> None:
         """Each layer's [W | b] is one (n_l, n_{l-1}+1) block of a flat θ, so Z = [W | b] [A; 1]
@@ -114,6 +130,7 @@ class Trainer:
         self._theta, self._G = self._tg[:P], self._tg[P:]
         self._tgsq = np.ones(2 * P + 1)  # [θ², G², 1]: the last entry stays 1
         self._U = np.empty(P)
+        self._theta_prev = np.empty(P)  # θ before the last update, for a divergence rollback
         self.params, self.grads = {}, {}
         self._Wb, self._dWb = [], []
         index = np.arange(P)
@@ -237,6 +254,8 @@ class Trainer:
                 sums = bufs[l]["dWb_ext"][-1, :dims[l]]  # Σ_samples A[l] per unit, from layer l+1
                 counts.append((self.history.col[f"dead_hidden{l}"], dims[l], sums))
         tg, tgsq, U, theta, G = self._tg, self._tgsq, self._U, self._theta, self._G
+        theta_prev, copyto = self._theta_prev, np.copyto
+        ceiling = self.loss_ceiling
         tgsq_head = tgsq[:-1]
         hist = self.history
         k_wt, k_gt = hist.col["wsq_total"], hist.col["gsq_total"]
@@ -274,7 +293,8 @@ class Trainer:
                     loss = dot(R_flat, R_flat) * half_over_m
                 else:
                     loss = bce_cost_and_dAL(A_L, Y, R)
-                if not isfinite(loss):
+                if not loss <= ceiling:  # also true for NaN
+                    self._bad_loss = float(loss)
                     code = 1
                     break
                 gp = out_grad(ZL, A_L, GL, SL)
@@ -296,6 +316,7 @@ class Trainer:
                 dot(tgsq, M, row)
                 if not (isfinite(row[k_gt]) and isfinite(row[k_wt])):
                     if not all_finite(tg):
+                        self._bad_loss = float(loss)
                         code = 2
                         break
                     row[k_const] = const_row  # a squared norm overflowed while θ, ∇J are finite
@@ -310,6 +331,7 @@ class Trainer:
                     stride = hist.stride
                 seq += 1
                 multiply(G, lr_vec, U)
+                copyto(theta_prev, theta)  # (θ - U) + U is not θ once U dwarfs θ: keep a copy
                 subtract(theta, U, theta)
                 tick += 1
                 step += 1
@@ -370,7 +392,8 @@ class Trainer:
         ZL = self._bufs[-1]["Zw"].copy()
         AL = self._bufs[-1]["A"].copy()
         if not committed:
-            return StepRecord(tick, step, math.nan, None, c.lr, c.hidden_activation, c.output_activation,
+            # The failed attempt's loss: above the ceiling, or nan where it overflowed.
+            return StepRecord(tick, step, self._bad_loss, None, c.lr, c.hidden_activation, c.output_activation,
                               0, tuple([0] * (self.L - 1)), {}, {}, ZL, AL, DIVERGED)
         return self.record_from_row(self.history.last(), ZL, AL)
 
@@ -398,14 +421,19 @@ class Trainer:
     def _diverge(self, code: int) -> None:
         at = self.step_count
         if code == 1 and at > 0:
-            # θ_t already overflows the loss: undo the last update to get back to θ_{t-1},
-            # whose loss was finite, so a lower learning rate can carry on from there.
-            np.add(self._theta, self._U, self._theta)
+            # θ_t already overflows the loss: go back to θ_{t-1}, whose loss was finite,
+            # so a lower learning rate can carry on from there.
+            np.copyto(self._theta, self._theta_prev)
             self.step_count -= 1
             self.history.pop()
-        what = "loss" if code == 1 else "gradient"
+        if code == 2:
+            what = "the gradient became non-finite"
+        elif math.isfinite(self._bad_loss):
+            what = f"the loss reached {self._bad_loss:.3g}, over {self.CEILING_FACTOR:g}x its starting value,"
+        else:
+            what = "the loss became non-finite"
         self.status = DIVERGED
-        self.diverged_reason = (f"{what} became non-finite at step {at} with lr={self.config.lr:g}; "
+        self.diverged_reason = (f"{what} at step {at} with lr={self.config.lr:g}; "
                                 f"parameters kept from step {self.step_count}")
         self._emit("diverged", self.diverged_reason)
 

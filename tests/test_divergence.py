@@ -63,7 +63,7 @@ def check_state(t: Trainer) -> None:
     assert np.isfinite(rows[:, t.history.col["loss"]]).all(), "a non-finite loss reached the history"
     if t.status == DIVERGED:
         r = t.diverged_reason
-        assert "non-finite" in r and f"lr={t.config.lr:g}" in r and f"kept from step {t.step_count}" in r, r
+        assert ("non-finite" in r or "starting value" in r) and f"lr={t.config.lr:g}" in r and f"kept from step {t.step_count}" in r, r
         assert any(e.name == "diverged" and e.value == r for e in t.events)
     else:
         assert t.diverged_reason == ""
@@ -144,12 +144,6 @@ def test_lowering_lr_continues_from_the_kept_parameters(grid):
     assert resumed > 50
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "core/trainer.py Trainer._diverge undoes the last update with θ += U. A loss overflows only "
-    "after updates that dwarf θ, so (θ - U) + U cancels: in 74 of the grid's 75 diverged runs the "
-    "'kept' parameters are not θ at step_count (lr 1e4 linear/linear on the story data keeps "
-    "J = 143400.6, the all-zero prediction, instead of θ_2's 5.6e121). Keep a copy of θ before "
-    "each update (one P-length copy) and restore that."))
 def test_kept_parameters_are_exactly_the_last_finite_ones(grid):
     bad = []
     for key, (t, snaps) in grid.items():
@@ -168,7 +162,7 @@ def test_lower_lr_after_divergence_then_trains_normally():
     assert t.status == DIVERGED
     at = t.step_count
     events_before = len(t.events)
-    t.set_lr(1e-6)
+    t.set_lr(1e-7)  # below 2/λmax ≈ 2.3e-7 at the kept parameters (core.curvature)
     assert [e.name for e in t.events[events_before:]] == ["lr"]
     t.run(300)
     assert t.status == OK and t.step_count == at + 300
@@ -215,7 +209,7 @@ def test_streamed_log_of_a_diverging_run_is_strict(tmp_path):
     recs = [loads_strict(line) for line in lines]
     assert "NaN" not in path.read_text() and "Infinity" not in path.read_text()
     steps = [r for r in recs if r["type"] == "step"]
-    assert any(r["status"] == DIVERGED and r["loss"] is None for r in steps)
+    assert any(r["status"] == DIVERGED and (r["loss"] is None or r["loss"] > 1e6 * steps[0]["loss"]) for r in steps)
     names = [r["name"] for r in recs if r["type"] == "event"]
     assert names == ["diverged", "lr"]
     assert recs[-1]["type"] == "end" and recs[-1]["status"] == OK
@@ -230,14 +224,10 @@ def test_cli_run_that_diverges_exits_0_with_cause(capsys):
     out, err = capsys.readouterr()
     assert rc == 0 and err == ""
     s = loads_strict(out)
-    assert s["status"] == "diverged" and "non-finite" in s["reason"] and s["steps"] < 50
+    assert s["status"] == "diverged" and ("non-finite" in s["reason"] or "starting value" in s["reason"]) and s["steps"] < 50
     assert any(f["code"] == "diverging" for f in s["findings"]) or s["findings"] == []
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeWarning, reason=(
-    "core/trainer.py Trainer.forward (used by core/evaluation.evaluate, so by every summary) runs "
-    "without np.errstate: at kept parameters that overflow, `run --lr 1e308 --steps 3` prints "
-    "'RuntimeWarning: invalid value encountered in matmul' on stderr"))
 def test_summary_of_a_blown_up_run_is_silent():
     t = Trainer(TrainConfig(lr=1e308), story_problem())
     t.run(3)

@@ -78,7 +78,7 @@ def test_streamed_session_with_every_kind_of_event_reruns_bit_for_bit(tmp_path):
     assert res.complete
     assert res.events_applied == len(EVENT_NAMES) - 1  # the engine's `diverged` is checked, not applied
     n_steps = sum(1 for line in path.read_text().splitlines() if loads_strict(line)["type"] == "step")
-    assert res.steps_compared == n_steps > 700
+    assert res.steps_compared == n_steps > 600
     assert res.params_compared == n_steps
     assert (trainer.step_count, trainer.tick, trainer.status) == (original.step_count, original.tick, "ok")
     for k, v in original.params.items():
