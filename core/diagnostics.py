@@ -134,11 +134,16 @@ class LiveDiagnostics:
         self._diag = replace(self._diag, **{kind: result})
         return result
 
-    def cycle_baseline(self) -> int | None:
-        """off → 1 → 2 → 3 → 4 → off; returns the new degree (None: off)."""
+    def cycle_baseline(self, trainer) -> BaselineOverlay | None:
+        """off → 1 → 2 → 3 → 4 → off; returns the new overlay (None: off, or not an MSE run)."""
         d = self.baseline_degree
         self.baseline_degree = 1 if d is None else (None if d == 4 else next_degree(d))
-        return self.baseline_degree
+        base = None
+        if self.baseline_degree is not None and trainer.config.loss == "mse":
+            with np.errstate(all="ignore"):
+                base = baseline_overlay(trainer, self.baseline_degree)
+        self._diag = replace(self._diag, baseline=base)
+        return base
 
     def inspect(self, position: int | None) -> None:
         self.inspected = None if position is None else int(position)

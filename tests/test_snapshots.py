@@ -40,3 +40,17 @@ def test_help_screen(snap_compare, tui_app, settle):
 
 def test_80x24_after_200_steps(snap_compare, tui_app, settle):
     assert snap_compare(tui_app(), terminal_size=(80, 24), run_before=keys_then_settle(settle, "N", "n", "n"))
+
+
+def test_chain_rule_on_a_dead_sample(snap_compare, tui_app, settle):
+    # 5000 steps, then enter on sample 3 (dead): ∂A/∂Z = g'(Z) = 0 is highlighted.
+    async def run_before(pilot) -> None:
+        await keys_then_settle(settle, "N", "N", *["n"] * 5)(pilot)
+        pilot.app.main.query_one("#samples").focus()
+        await pilot.press("down", "down", "down", "enter")
+        await settle(pilot)
+    assert snap_compare(tui_app(), terminal_size=WIDE, run_before=run_before)
+
+
+def test_lr_range_test_screen(snap_compare, tui_app, settle):
+    assert snap_compare(tui_app(), terminal_size=WIDE, run_before=keys_then_settle(settle, "l"))

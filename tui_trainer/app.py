@@ -22,6 +22,7 @@ from .screens.main import MainScreen
 from .session import Command, Frame, Session
 
 MULTI_STEPS = (10, 100, 1000)
+CHECKS_GROUP = Binding.Group("Chk", compact=True)
 # Actions that train by hand: off while the run loop is training.
 MANUAL_ACTIONS = {"step", "multi_step"}
 
@@ -42,10 +43,15 @@ class TrainerApp(App):
         Binding("s", "new_seed", "Seed", tooltip="New seed and re-initialise"),
         Binding("0", "reset", "Reset", tooltip="Back to step 0 with the same seed"),
         Binding("e", "export", "Export", tooltip="Export the run log to runs/"),
-        Binding("g", "gradcheck", "Grad chk", tooltip="Gradient check on the current parameters"),
-        Binding("b", "baseline", "Baseline", tooltip="Polynomial baseline on the fit plot: degree 1 → 2 → 3 → 4 → off"),
-        Binding("l", "lr_find", "LR test", tooltip="LR range test on a copy; enter applies the suggested rate"),
-        Binding("o", "overfit", "Overfit 2", tooltip="Overfit a tiny batch of 2 samples on a copy"),
+        # The diagnosis keys share one footer entry ("gblo Chk") so ? and q still fit at 120 columns.
+        Binding("g", "gradcheck", "Gradient check", tooltip="Gradient check on the current parameters",
+                group=CHECKS_GROUP),
+        Binding("b", "baseline", "Baseline overlay", tooltip="Polynomial baseline on the fit plot: degree 1 → 2 → 3 → 4 → off",
+                group=CHECKS_GROUP),
+        Binding("l", "lr_find", "LR range test", tooltip="LR range test on a copy; enter applies the suggested rate",
+                group=CHECKS_GROUP),
+        Binding("o", "overfit", "Overfit 2 samples", tooltip="Overfit a tiny batch of 2 samples on a copy",
+                group=CHECKS_GROUP),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit", priority=True),
     ]

@@ -222,9 +222,7 @@ class Session:
         elif name in CHECKS:
             self._check(name)
         elif name == BASELINE:
-            d = self._diag.cycle_baseline()
-            self._notice("Baseline overlay off" if d is None else
-                         f"Baseline: degree-{d} polynomial overlaid on the fit plot (b: next degree)")
+            self._baseline_notice(self._diag.cycle_baseline(t))
         elif name == INSPECT:
             self._diag.inspect(value)
         elif name == SET_LR:
@@ -251,6 +249,17 @@ class Session:
         result = self._diag.check(self._trainer, kind, self._applied + 1)
         if result.error:
             self._notice(f"{kind} failed: {result.error}", "error")
+
+    def _baseline_notice(self, base) -> None:
+        if base is None:
+            degree = self._diag.baseline_degree
+            self._notice("Baseline overlay off" if degree is None else
+                         "Baseline overlay: only for the MSE loss (its J is a squared error)", "information")
+            return
+        dev = "" if base.dev_loss is None else f" (dev {base.dev_loss:.4g})"
+        net_dev = "" if base.net_dev_loss is None else f" (dev {base.net_dev_loss:.4g})"
+        self._notice(f"Baseline: degree-{base.degree} polynomial J {base.train_loss:.4g}{dev} vs the network's "
+                     f"J {base.net_train_loss:.4g}{net_dev} (b: next degree)")
 
     def _set_lr(self, lr: float) -> None:
         t = self._trainer

@@ -70,7 +70,7 @@ class CheckScreen(ModalScreen):
         if r.error:
             body.update(Text(f"the check failed: {r.error}", style="bold red"))
             return
-        head = Text(f"at step {r.step} ({r.seconds * 1000:.0f} ms)\n", style="dim")
+        head = Text(f"at step {r.step}\n", style="dim")
         body.update(head + self.body(r.value))
         if self.has_plot:
             self.plot(self.query_one(CurvePlot), r.value)
@@ -122,8 +122,8 @@ class LRFindScreen(CheckScreen):
         lrs = np.asarray(s.lrs, dtype=float)
         plot.xlog = True
         plot.ylog = bool(np.all(np.asarray(s.losses)[np.isfinite(s.losses)] > 0))
-        plot.xlabel = "learning rate (log); green: suggested, yellow: current"
-        plot.vlines = ((s.suggested, "green"), (value.lr, "yellow"))
+        plot.xlabel = "learning rate (log scale) · green │ suggested · red │ current"
+        plot.vlines = ((value.lr, "red"), (s.suggested, "green"))
         plot.series = (Series(lrs, np.asarray(s.losses, dtype=float), "loss", "cyan"),
                        Series(lrs, np.asarray(s.smoothed, dtype=float), "smoothed", "orange"))
 

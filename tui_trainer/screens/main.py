@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from ..session import Frame, Notice
-from ..widgets.check_views import big
+from ..widgets.fmt import num
 from ..widgets.findings_panel import FindingsPanel
 from ..widgets.fit_plot import FitPlot
 from ..widgets.loss_curve import LossCurve
@@ -113,10 +113,10 @@ class MainScreen(Screen):
 def baseline_caption(base, frame: Frame) -> str:
     """The `b` overlay's J beside the network's, train (and dev), in the same units."""
     s = frame.snapshot
-    text = f"poly deg {base.degree}: J {big(base.train_loss)}"
+    text = f"poly{base.degree} J {num(base.train_loss, 3)}"
     if base.dev_loss is not None:
-        text += f" dev {big(base.dev_loss)}"
-    text += f" · net J {big(s.loss)}"
+        text += f"/{num(base.dev_loss, 3)}"
+    text += f" · net {num(s.loss, 4)}"
     if s.dev_loss is not None:
-        text += f" dev {big(s.dev_loss)}"
+        text += f"/{num(s.dev_loss, 4)}"
     return text

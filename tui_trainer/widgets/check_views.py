@@ -135,5 +135,10 @@ def curvature_text(c: Curvature, lr: float) -> Text:
         return t
     ratio = lr / c.stability_limit
     style = "bold white on red" if ratio > 1 else "bold yellow" if ratio > 0.5 else "bold green"
-    t.append(f"{c.stability_limit:.3g}", style=style)
+    t.append(short_exp(f"{c.stability_limit:.2g}"), style=style)
     return t
+
+
+def short_exp(text: str) -> str:
+    """5.2e-05 → 5.2e-5: the status line is full at 120 columns, every character counts."""
+    return text.replace("e-0", "e-").replace("e+0", "e+")

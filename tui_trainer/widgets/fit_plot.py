@@ -14,7 +14,9 @@ from .plot_base import SnapshotPlot
 
 
 class FitPlot(SnapshotPlot):
-    baseline: reactive[BaselineOverlay | None] = reactive(None)
+    # always_update: the overlay holds arrays, so comparing two overlays for equality would
+    # raise (numpy's ambiguous truth value); every new overlay is drawn anyway.
+    baseline: reactive[BaselineOverlay | None] = reactive(None, always_update=True)
     """The polynomial overlay of the `b` key, or None when it is off."""
 
     def draw(self, snapshot: Snapshot, width: int) -> None:
@@ -25,6 +27,10 @@ class FitPlot(SnapshotPlot):
         if snapshot.n_features == 1:
             x = snapshot.x
             order = np.argsort(x)
+            # The polynomial first, so the targets and the network's ŷ are drawn over it.
+            if base is not None and len(base.x_grid) and np.isfinite(base.y_grid).all():
+                plt.plot(base.x_grid.tolist(), base.y_grid.tolist(), label=f"poly deg {base.degree}",
+                         color="yellow", marker="braille")
             plt.scatter(x.tolist(), y.tolist(), label="y", color="white", marker="•")
             line = order[ok[order]]
             if len(line):
@@ -32,9 +38,6 @@ class FitPlot(SnapshotPlot):
             bad = dead & ok
             if bad.any():
                 plt.scatter(x[bad].tolist(), y_hat[bad].tolist(), label="dead ŷ", color="red", marker="x")
-            if base is not None and len(base.x_grid) and np.isfinite(base.y_grid).all():
-                plt.plot(base.x_grid.tolist(), base.y_grid.tolist(), label=f"poly deg {base.degree}",
-                         color="yellow", marker="braille")
             plt.xlabel(snapshot.feature_names[0])
         else:
             lo, hi = float(np.min(y)), float(np.max(y))

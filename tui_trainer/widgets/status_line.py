@@ -12,7 +12,7 @@ from .fmt import num
 
 class StatusLine(Widget):
     DEFAULT_CSS = """
-    StatusLine { height: auto; padding: 0 1; }
+    StatusLine { height: auto; padding: 0 0 0 1; }
     """
 
     frame: reactive[Frame | None] = reactive(None)
@@ -21,6 +21,28 @@ class StatusLine(Widget):
     """N, the number of steps the `n` key runs."""
     error: reactive[str] = reactive("")
     """Set when the training thread failed: shown instead of the run state."""
+
+    _lines = 1
+
+    def _relayout_if_wrapped(self) -> None:
+        """Height is auto, but a frame redraws without layout: when the text starts or stops
+        wrapping (a long loss, N 1000, the 2/λmax limit), re-run layout so no part is cut off."""
+        width = max(self.content_region.width, 1)
+        lines = len(self.render().wrap(self.app.console, width))
+        if lines != self._lines:
+            self._lines = lines
+            self.refresh(layout=True)
+
+    def watch_frame(self) -> None:
+        if self.is_mounted:
+            self._relayout_if_wrapped()
+
+    def watch_multi(self) -> None:
+        if self.is_mounted:
+            self._relayout_if_wrapped()
+
+    def on_resize(self) -> None:
+        self._relayout_if_wrapped()
 
     def render(self) -> Text:
         f = self.frame
