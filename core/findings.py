@@ -71,7 +71,7 @@ def dead_output(trainer, ev) -> Finding | None:
     samples = np.asarray(trainer.split.train_idx)[pos]
     x = trainer.data.x_to_original(trainer.data.X[:, pos])[0]
     zl = ev.Z_L[0, pos]
-    msg = (f"{len(pos)} of {trainer.m} samples ({_list(samples)}; x = {_list(x) if np.all(x == np.round(x)) else ', '.join(f'{v:.3g}' for v in x[:8])}) "
+    msg = (f"{len(pos)} of {trainer.m} samples ({_list(samples)}; x = {_list(x) if np.all(x == np.round(x)) and np.all(np.abs(x) < 1e9) else ', '.join(f'{v:.3g}' for v in x[:8])}) "
            f"have Z^[L] <= 0 (max {zl.max():.3g}): the ReLU output is 0 there and relu'(Z) = 0 passes back no gradient, "
            "so they get none of their own and stay stuck")
     return Finding("dead_output", msg, "press a for a linear or leaky_relu output (keeps the weights)", ("a",),
