@@ -3,6 +3,9 @@
 The trainer lives in one thread worker (via Session); the app never touches it."""
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
 from pathlib import Path
 
 from textual import work
@@ -22,6 +25,9 @@ from .screens.main import MainScreen
 from .session import Command, Frame, Session
 
 MULTI_STEPS = (10, 100, 1000)
+# Signals that end the TUI like `q` (save the unsaved log, restore the terminal), with the
+# usual 128 + signal number exit status.
+SIGNAL_EXIT = {signal.SIGTERM: 143, signal.SIGINT: 130, signal.SIGHUP: 129}
 CHECKS_GROUP = Binding.Group("Chk", compact=True)
 # Actions that train by hand: off while the run loop is training.
 MANUAL_ACTIONS = {"step", "multi_step"}
@@ -54,6 +60,8 @@ class TrainerApp(App):
                 group=CHECKS_GROUP),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit", priority=True),
+        # Textual's default Ctrl+C only says "press ctrl+q"; here it quits like q (and saves).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
     frame: reactive[Frame | None] = reactive(None)
@@ -68,11 +76,15 @@ class TrainerApp(App):
         self.session = Session(trainer, lambda f: self.post_message(FrameReady(f)),
                                lambda n: self.post_message(SessionNotice(n)))
         self.main = MainScreen()
+        self.quit_report: list[tuple[bool, str]] = []  # (is_error, line) to print once the screen is gone
+        self._quitting = False
+        self._signals: list[int] = []
 
     def get_default_screen(self) -> Screen:
         return self.main
 
     def on_mount(self) -> None:
+        self._catch_signals()
         self.own_trainer()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
@@ -198,11 +210,51 @@ class TrainerApp(App):
             self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
+        await self.quit_saving(0)
+
+    async def quit_saving(self, return_code: int = 0) -> None:
+        """Stop training, save the log if anything is unsaved, then exit (the terminal is
+        restored by Textual as the app ends). What happened is printed after the screen is gone."""
+        if self._quitting:
+            return
+        self._quitting = True
         self.session.close()
-        self.exit()
+        failed = await asyncio.to_thread(self.save_unsaved)
+        self.exit(return_code=return_code or (1 if failed else 0))
+
+    def save_unsaved(self) -> bool:
+        """Save the run log if training is not yet exported; notes the outcome in quit_report.
+        Returns True when saving failed (never raises: quitting must not end in a traceback)."""
+        try:
+            path = self.session.save_unsaved(self.runs_dir or Path.cwd() / "runs")
+        except OSError as e:
+            self.quit_report.append((True, f"could not save the run log: {e}"))
+            return True
+        except Exception as e:  # a bug must not cost the user the terminal or the message
+            self.quit_report.append((True, f"could not save the run log: {e.__class__.__name__}: {e}"))
+            return True
+        if path is not None:
+            self.quit_report.append((False, f"unsaved training saved to {path}"))
+        return False
+
+    def _catch_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum, code in SIGNAL_EXIT.items():
+            try:
+                loop.add_signal_handler(signum, self._on_signal, code)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # not the main thread, or not a Unix loop: keep the default
+            self._signals.append(signum)
+
+    def _on_signal(self, return_code: int) -> None:
+        self.call_next(self.quit_saving, return_code)
 
     def on_unmount(self) -> None:
         self.session.close()
+        loop = asyncio.get_running_loop()
+        for signum in self._signals:
+            loop.remove_signal_handler(signum)
+        self._signals.clear()
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
@@ -217,4 +269,9 @@ def run_tui(trainer: Trainer) -> int:
     """Open the TUI on a trainer; returns the exit status."""
     app = TrainerApp(trainer)
     app.run()
+    if not app._quitting:  # ended some other way (an error): still try not to lose the run
+        app.session.close()
+        app.save_unsaved()
+    for is_error, line in app.quit_report:
+        print(f"tui-trainer: {'error: ' if is_error else ''}{line}", file=sys.stderr if is_error else sys.stdout)
     return app.return_code or 0

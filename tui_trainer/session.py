@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.diagnostics import CHECKS, Diagnostics, LiveDiagnostics
+from core.csv_log import export_csv
 from core.runlog import export_lines, write_atomic
 from core.snapshot import Snapshot, take_snapshot
 from core.trainer import Trainer
@@ -90,10 +91,20 @@ def export_path(directory: Path, now: float | None = None) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
     path = directory / f"run-{stamp}.jsonl"
     n = 2
-    while path.exists():
+    while path.exists() or path.with_suffix(".csv").exists():  # the export writes both
         path = directory / f"run-{stamp}-{n}.jsonl"
         n += 1
     return path
+
+
+def make_folder(directory: Path) -> Path:
+    """Create the folder (and its parents) or raise OSError with a message naming it."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"{directory}: cannot create folder ({e.strerror or e})") from None
+    return directory
 
 
 class Session:
@@ -121,6 +132,12 @@ class Session:
         # and frames prompt. A backend in another process can ignore it.
         self._drawn = threading.Event()
         self._drawn.set()
+        # Quitting must not lose training: what the last export (or the start) covered, and
+        # whether the owning thread has let go of the trainer, so the UI side may save it.
+        self._saved_mark = self._mark()
+        self._loop_active = False
+        self._loop_done = threading.Event()
+        self._loop_done.set()
 
     # ---- the UI side -------------------------------------------------------------------
     def send(self, cmd: Command) -> None:
@@ -140,16 +157,50 @@ class Session:
     def run_loop(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         """Own the trainer until close() or cancelled(): apply commands, train while running,
         deliver frames. Blocks; run it in exactly one thread."""
-        self._publish(force_findings=True)
-        while not (self._closed.is_set() or cancelled()):
-            changed = self._drain(block=not self._running)
-            if self._running and not self._drawn.is_set():
-                self._drawn.wait(self.DRAW_WAIT)
-                changed = self._drain(block=False) or changed
-            if self._running:
-                self._train_chunk()
-            if changed or (self._running and time.monotonic() - self._last_frame >= self._frame_interval):
-                self._publish(force_findings=not self._running)
+        self._loop_active = True
+        self._loop_done.clear()
+        try:
+            self._publish(force_findings=True)
+            while not (self._closed.is_set() or cancelled()):
+                changed = self._drain(block=not self._running)
+                if self._running and not self._drawn.is_set():
+                    self._drawn.wait(self.DRAW_WAIT)
+                    changed = self._drain(block=False) or changed
+                if self._running:
+                    self._train_chunk()
+                    changed = changed or not self._running  # it stopped (diverged): show that frame
+                if changed or (self._running and time.monotonic() - self._last_frame >= self._frame_interval):
+                    self._publish(force_findings=not self._running)
+        finally:
+            self._running = False
+            self._loop_active = False
+            self._loop_done.set()
+
+    # ---- after the loop: saving what would otherwise be lost on quit ---------------------
+    def _mark(self) -> tuple[int, int]:
+        """Step attempts and events so far: any change means there is something new to save."""
+        return self._trainer.tick, len(self._trainer.events)
+
+    @property
+    def unsaved(self) -> bool:
+        """Training or changes since the last export (False at step 0 with no events)."""
+        return self._mark() != self._saved_mark
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        """Wait until run_loop has returned (it does so after close()); True once it has."""
+        return self._loop_done.wait(timeout)
+
+    def save_unsaved(self, directory: Path, timeout: float = 5.0) -> Path | None:
+        """Once the loop has stopped, write the run log if anything is unsaved; returns the path
+        or None when there was nothing to save. Raises OSError (with a readable message) when
+        the file cannot be written, or when the loop did not stop in time."""
+        if not self.wait_stopped(timeout):
+            raise OSError("training did not stop in time; run log not saved")
+        if not self.unsaved:
+            return None
+        path = write_atomic(export_path(make_folder(directory)), export_lines(self._trainer))
+        self._saved_mark = self._mark()
+        return path
 
     def _drain(self, block: bool) -> bool:
         """Apply every queued command; when paused, wait briefly for the first one."""
@@ -271,14 +322,20 @@ class Session:
         self._notice(f"Learning rate → {lr:.3g}")
 
     def _export(self, directory: Path) -> None:
-        """Write the run log; a failure is reported and training carries on."""
+        """Write the run log and, beside it, the CSV of its steps; a failure is reported and
+        training carries on."""
         try:
-            directory.mkdir(parents=True, exist_ok=True)
-            path = write_atomic(export_path(directory), export_lines(self._trainer))
+            path = write_atomic(export_path(make_folder(directory)), export_lines(self._trainer))
         except OSError as e:
             self._notice(f"Export failed: {e}", "error")
             return
-        self._notice(f"Exported run log to {path}", path=str(path))
+        self._saved_mark = self._mark()
+        try:
+            csv_path = export_csv(path.with_suffix(".csv"), self._trainer)
+        except OSError as e:
+            self._notice(f"Exported run log to {path}; CSV failed: {e}", "error", path=str(path))
+            return
+        self._notice(f"Exported run log to {path} and CSV to {csv_path}", path=str(path))
 
     def _notice(self, text: str, severity: str = "information", path: str | None = None) -> None:
         self._on_notice(Notice(text, severity, path))
