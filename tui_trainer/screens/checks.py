@@ -130,7 +130,8 @@ class LRFindScreen(CheckScreen):
     def action_apply(self) -> None:
         r = self.result
         if r is not None and r.value is not None:
-            self.dismiss(float(r.value.test.suggested))
+            # Three significant digits: the sweep's resolution is ×1.23 per update anyway.
+            self.dismiss(float(f"{r.value.test.suggested:.3g}"))
 
 
 class ChainRuleScreen(ModalScreen):
@@ -140,6 +141,10 @@ class ChainRuleScreen(ModalScreen):
         Binding("escape", "dismiss_none", "Close"),
         Binding("up,k", "move(-1)", "Previous sample"),
         Binding("down,j", "move(1)", "Next sample"),
+        # The cure and its effect, without leaving the inspector (the app runs them as usual).
+        Binding("a", "app.cycle_output", "Output activation"),
+        Binding("space", "app.step", "Step"),
+        Binding("n", "app.multi_step", "N steps"),
     ]
 
     frame: reactive[Frame | None] = reactive(None)
@@ -156,7 +161,7 @@ class ChainRuleScreen(ModalScreen):
 
     def on_mount(self) -> None:
         box = self.query_one("#check")
-        box.border_subtitle = "↑/↓: another sample · escape: close"
+        box.border_subtitle = "↑/↓: another sample · a: output activation · space/n: step · escape: close"
         self._draw()
 
     def watch_frame(self, frame: Frame | None) -> None:

@@ -60,8 +60,8 @@ def lr_find_text(r: LRFind) -> Text:
 
 def overfit_text(o: OverfitResult) -> Text:
     t = Text()
-    t.append(f"copy of the network trained on samples {list(o.samples)} only, {o.steps} steps, "
-             f"lr {o.lr:.3g} (0.25 · 2/λmax of the batch)\n", style="dim")
+    t.append(f"copy of the network trained on samples {list(o.samples)} only, {o.steps} steps; "
+             f"lr set to 0.25 · 2/λmax of the batch while it has curvature (last {o.lr:.3g})\n", style="dim")
     t.append(f"loss {big(o.start_loss)} → ")
     t.append(big(o.final_loss), style="bold")
     t.append(f"   (predicting 0 scores {big(o.zero_loss)}; about 0 means below 0.1 % of it)\n")
