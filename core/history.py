@@ -23,6 +23,17 @@ class History:
         self._arc_seq = np.zeros(archive, dtype=np.int64)
         self.clear()
 
+    # Pickling (a trainer handed to a training process): the row views would arrive as
+    # separate copies, so they are rebuilt over the unpickled window instead.
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["row_views"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.row_views = list(self._win)
+
     def clear(self) -> None:
         self.seq = 0  # rows committed since the last clear
         self.n_arc = 0

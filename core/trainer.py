@@ -514,6 +514,30 @@ class Trainer:
         t.step_count = self.step_count
         return t
 
+    # ---- pickling: a trainer can be handed to another process (the TUI's training process) --
+    # θ, ∇J and the step's buffers are views into shared blocks and the step is a closure, none
+    # of which pickle as such: the state is the settings, data, θ and the bookkeeping, and the
+    # buffers and closure are rebuilt on arrival. Listeners (callables) stay behind.
+    _STATE = ("dataset", "split", "config", "initial_config", "events", "tick", "_window", "_archive",
+              "seed", "step_count", "status", "diverged_reason", "_bad_loss", "loss_ceiling")
+
+    def __getstate__(self) -> dict:
+        state = {k: getattr(self, k) for k in self._STATE}
+        state.update(history=self.history, theta=self._theta.copy(), theta_prev=self._theta_prev.copy())
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.dataset, self.split, self.config = state["dataset"], state["split"], state["config"]
+        self._window, self._archive = state["_window"], state["_archive"]
+        self.listeners = []
+        self._setup(state["seed"])
+        for k in self._STATE:
+            setattr(self, k, state[k])
+        self.history = state["history"]
+        self._theta[...] = state["theta"]
+        self._theta_prev[...] = state["theta_prev"]
+        self._compile()  # binds the unpickled history
+
     def params_finite(self) -> bool:
         return bool(np.isfinite(self._theta).all())
 

@@ -23,6 +23,7 @@ from .screens.checks import ChainRuleScreen, CheckScreen, GradCheckScreen, LRFin
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .session import Command, Frame, Session
+from .session_process import make_session
 
 MULTI_STEPS = (10, 100, 1000)
 # Signals that end the TUI like `q` (save the unsaved log, restore the terminal), with the
@@ -69,12 +70,14 @@ class TrainerApp(App):
     multi: reactive[int] = reactive(MULTI_STEPS[0])
     """N, the step count of the `n` key."""
 
-    def __init__(self, trainer: Trainer, runs_dir: Path | None = None) -> None:
+    def __init__(self, trainer: Trainer, runs_dir: Path | None = None, backend: str | None = "thread") -> None:
         super().__init__()
         self.runs_dir = runs_dir
         self.sent = 0  # commands sent; frame.applied catches up when the session is idle
-        self.session = Session(trainer, lambda f: self.post_message(FrameReady(f)),
-                               lambda n: self.post_message(SessionNotice(n)))
+        # backend: "thread" (tests reach into its trainer) or "process" (run_tui's default, see
+        # session_process.py); None reads $TUI_TRAINER_BACKEND.
+        self.session = make_session(trainer, lambda f: self.post_message(FrameReady(f)),
+                                    lambda n: self.post_message(SessionNotice(n)), backend)
         self.main = MainScreen()
         self.quit_report: list[tuple[bool, str]] = []  # (is_error, line) to print once the screen is gone
         self._quitting = False
@@ -265,9 +268,10 @@ class TrainerApp(App):
                                 getattr(self, f"action_{b.action}"))
 
 
-def run_tui(trainer: Trainer) -> int:
-    """Open the TUI on a trainer; returns the exit status."""
-    app = TrainerApp(trainer)
+def run_tui(trainer: Trainer, backend: str | None = None) -> int:
+    """Open the TUI on a trainer; returns the exit status. Training runs in a separate process
+    unless backend (or $TUI_TRAINER_BACKEND) is "thread"."""
+    app = TrainerApp(trainer, backend=backend)
     app.run()
     if not app._quitting:  # ended some other way (an error): still try not to lose the run
         app.session.close()

@@ -1,0 +1,309 @@
+"""The training controller in its own process: the same API as `session.Session`.
+
+With training in a thread, the UI and NumPy share one GIL; NumPy hardly releases it on the
+story's tiny arrays, so drawing ~10 frames a second cost training most of its speed and keys
+waited behind training chunks. Here a child process owns the Trainer and runs the very same
+`Session` loop; the app's side only moves pickled objects through two pipes:
+
+    parent → child   ("cmd", Command) | ("close",) | ("save", folder) | ("exit",)
+    child → parent   ("frame", Frame) | ("notice", Notice) | ("stopped",) | ("error", text, traceback)
+                     | ("saved", path or None, error or None)
+
+Commands travel as the `Command` objects themselves, so every command the Session knows (and
+any added later) works here without being listed again. Frames collapse: the reader hands the
+UI only the newest of the frames waiting, notices in order. The child ignores the terminal's
+signals (the app decides how to quit and asks it to save first) and stops when the app closes
+it or goes away (its command pipe reaches end-of-file). An exception in the child comes back
+as `TrainingError` from `run_loop`, which the app shows like any training error.
+
+The child is started with 'spawn' (or 'forkserver'), never 'fork': forking a threaded Textual
+app can copy a lock held by another thread into the child.
+"""
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from core.trainer import Trainer
+
+from .session import Command, Frame, Notice, Session
+
+BACKENDS = ("process", "thread")
+BACKEND_ENV = "TUI_TRAINER_BACKEND"
+
+
+class TrainingError(RuntimeError):
+    """An exception raised in the training process; `remote_traceback` is its traceback text."""
+
+    def __init__(self, text: str, remote_traceback: str = "") -> None:
+        super().__init__(text)
+        self.remote_traceback = remote_traceback
+
+
+def backend_name(name: str | None = None) -> str:
+    """The backend to use: `name`, else $TUI_TRAINER_BACKEND, else 'process'."""
+    name = name or os.environ.get(BACKEND_ENV) or "process"
+    if name not in BACKENDS:
+        raise ValueError(f"{BACKEND_ENV} must be one of {', '.join(BACKENDS)}, not {name!r}")
+    return name
+
+
+def make_session(trainer: Trainer, on_frame: Callable[[Frame], None], on_notice: Callable[[Notice], None],
+                 backend: str | None = None, fps: float = 10.0):
+    """A Session (thread backend) or a ProcessSession, by `backend_name(backend)`."""
+    if backend_name(backend) == "thread":
+        return Session(trainer, on_frame, on_notice, fps)
+    return ProcessSession(trainer, on_frame, on_notice, fps)
+
+
+class ProcessSession:
+    """Session's API (send, frame_drawn, close, run_loop, wait_stopped, save_unsaved) with the
+    trainer in a child process. run_loop starts the child and relays what it sends; run it in
+    exactly one thread, as with Session."""
+
+    STOP_TIMEOUT = 10.0     # after close(), how long the child may take to answer before it is ended
+
+    def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
+                 on_notice: Callable[[Notice], None], fps: float = 10.0, context: str = "spawn"):
+        self._trainer: Trainer | None = trainer   # handed to the child at start, then dropped
+        self._on_frame = on_frame
+        self._on_notice = on_notice
+        self._fps = fps
+        self._ctx = mp.get_context(context)
+        self._cmd_recv, self._cmd_send = self._ctx.Pipe(duplex=False)
+        self._out_recv, self._out_send = self._ctx.Pipe(duplex=False)
+        self._send_lock = threading.Lock()
+        self._start_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._loop_done = threading.Event()
+        self._loop_done.set()
+        self._process = None
+        self._local: Session | None = None      # saves the trainer when no child ever started
+
+    # ---- the UI side -------------------------------------------------------------------
+    def send(self, cmd: Command) -> None:
+        """Queue a command for the training process (thread-safe; a full pipe is not expected:
+        the child reads commands in a thread of their own)."""
+        self._post(("cmd", cmd))
+
+    def frame_drawn(self) -> None:
+        """Nothing to do: the child does not share the UI's GIL, so it never waits for a draw."""
+
+    def close(self) -> None:
+        """Ask the training process to stop after its current chunk."""
+        self._closed.set()
+        self._post(("close",))
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def _post(self, msg: tuple) -> None:
+        with self._send_lock:
+            try:
+                self._cmd_send.send(msg)
+            except (OSError, ValueError):
+                pass  # the child is gone; run_loop reports why
+
+    # ---- the relay thread ----------------------------------------------------------------
+    def run_loop(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Start the child, then deliver its frames and notices until it stops. Raises
+        TrainingError when training failed in the child or the child died."""
+        with self._start_lock:
+            if self._closed.is_set():
+                return
+            self._loop_done.clear()
+            self._process = self._ctx.Process(
+                target=child_main, name="tui-trainer-training", daemon=True,
+                args=(self._trainer, self._cmd_recv, self._out_send, self._fps))
+            with _stderr_for_children():
+                self._process.start()
+        try:
+            self._trainer = None
+            self._cmd_recv.close()   # the child's ends: only the child may hold them now, so
+            self._out_send.close()   # each side sees end-of-file when the other one goes
+            self._relay(cancelled)
+        finally:
+            self._loop_done.set()
+
+    def _relay(self, cancelled: Callable[[], bool]) -> None:
+        proc, conn = self._process, self._out_recv
+        deadline = None
+        while True:
+            if deadline is None and (cancelled() or self._closed.is_set()):
+                self.close()
+                deadline = time.monotonic() + self.STOP_TIMEOUT
+            if deadline is not None and time.monotonic() > deadline:
+                proc.terminate()
+                raise TrainingError("the training process did not stop in time and was ended")
+            try:
+                if not conn.poll(0.05):
+                    continue
+                frame = None
+                while True:  # everything waiting: the newest frame wins, notices keep their order
+                    msg = conn.recv()
+                    kind = msg[0]
+                    if kind == "frame":
+                        frame = msg[1]
+                    else:
+                        if frame is not None:
+                            self._on_frame(frame)
+                            frame = None
+                        if kind == "notice":
+                            self._on_notice(msg[1])
+                        elif kind == "stopped":
+                            return
+                        elif kind == "error":
+                            raise TrainingError(msg[1], msg[2])
+                    if not conn.poll():
+                        break
+                if frame is not None:
+                    self._on_frame(frame)
+            except (EOFError, OSError):
+                proc.join(1.0)
+                raise TrainingError(f"the training process ended unexpectedly (exit code {proc.exitcode})") from None
+
+    # ---- after the loop: saving what would otherwise be lost on quit ---------------------
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        """Wait until run_loop has returned (it does so after close()); True once it has."""
+        return self._loop_done.wait(timeout)
+
+    def save_unsaved(self, directory: Path, timeout: float = 5.0) -> Path | None:
+        """As Session.save_unsaved, written by the process that owns the trainer; then the
+        child exits. Raises OSError with a readable message when nothing could be saved."""
+        if not self.wait_stopped(timeout):
+            raise OSError("training did not stop in time; run log not saved")
+        with self._start_lock:
+            self._closed.set()   # no child starts after this
+            proc = self._process
+        if proc is None:  # never started: the trainer is still here
+            if self._local is None:
+                self._local = Session(self._trainer, self._on_frame, self._on_notice)
+            return self._local.save_unsaved(directory, timeout)
+        try:
+            return self._ask_child_to_save(directory, timeout)
+        finally:
+            self._post(("exit",))
+            proc.join(2.0)
+
+    def _ask_child_to_save(self, directory: Path, timeout: float) -> Path | None:
+        self._post(("save", str(directory)))
+        deadline = time.monotonic() + timeout
+        reply = None
+        try:
+            while reply is None and self._out_recv.poll(max(0.0, deadline - time.monotonic())):
+                msg = self._out_recv.recv()
+                reply = msg[1:] if msg[0] == "saved" else None
+        except (EOFError, OSError):
+            self._process.join(1.0)
+            raise OSError(f"the training process ended (exit code {self._process.exitcode}); "
+                          "run log not saved") from None
+        if reply is None:
+            raise OSError("the training process did not answer in time; run log not saved")
+        path, error = reply
+        if error:
+            raise OSError(error)
+        return None if path is None else Path(path)
+
+
+@contextlib.contextmanager
+def _stderr_for_children():
+    """Starting a process also starts multiprocessing's resource tracker, which is handed
+    sys.stderr's file descriptor; inside a Textual app sys.stderr is a capture object with no
+    real descriptor (the start fails with "bad value(s) in fds_to_keep"). It gets /dev/null
+    instead, which also keeps any message of its own off the app's screen."""
+    saved = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            yield
+        finally:
+            sys.stderr = saved
+
+
+# ---- the child process ---------------------------------------------------------------------
+def child_main(trainer: Trainer, commands, out, fps: float) -> None:
+    """Own the trainer: the Session loop in this process's main thread, commands read in
+    another, then (after close) save requests until told to exit or the app goes away."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)  # the app handles them (and asks us to save first)
+    _silence_output()
+    send_lock = threading.Lock()
+    gone = threading.Event()   # the app's end of a pipe is closed: nobody to talk to
+
+    def emit(msg: tuple) -> None:
+        if gone.is_set():
+            return
+        with send_lock:
+            try:
+                out.send(msg)
+            except (OSError, ValueError):
+                gone.set()
+                session.close()
+
+    def on_frame(frame: Frame) -> None:
+        emit(("frame", frame))
+        session.frame_drawn()  # nobody here shares our GIL: never wait for the screen
+
+    session = Session(trainer, on_frame, lambda n: emit(("notice", n)), fps)
+    control: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+
+    def read_commands() -> None:
+        try:
+            while True:
+                msg = commands.recv()
+                if msg[0] == "cmd":
+                    session.send(msg[1])
+                elif msg[0] == "close":
+                    session.close()
+                else:
+                    control.put(msg)
+        except (EOFError, OSError):
+            gone.set()
+        session.close()
+        control.put(("exit",))
+
+    threading.Thread(target=read_commands, name="commands", daemon=True).start()
+    try:
+        session.run_loop(gone.is_set)
+    except BaseException as e:  # reported to the app, which shows it; saving stays possible
+        emit(("error", f"{e.__class__.__name__}: {e}", traceback.format_exc()))
+    else:
+        emit(("stopped",))
+    while True:
+        msg = control.get()
+        if msg[0] == "exit":
+            return
+        if msg[0] == "save":
+            emit(("saved", *_save(session, Path(msg[1]))))
+
+
+def _save(session: Session, directory: Path) -> tuple[str | None, str | None]:
+    try:
+        path = session.save_unsaved(directory, timeout=1.0)
+    except OSError as e:
+        return None, str(e)
+    except Exception as e:  # a bug must not leave the app waiting
+        return None, f"{e.__class__.__name__}: {e}"
+    return (None if path is None else str(path)), None
+
+
+def _silence_output() -> None:
+    """The terminal belongs to the app's screen: stray prints or warnings from here would
+    scribble over it. Errors travel through the pipe instead."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
