@@ -1,0 +1,203 @@
+"""The separate-process training backend: same commands, frames and saving as the thread
+Session, and it never leaves the app hanging (errors, a dead parent, close)."""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.config import TrainConfig
+from core.data import story_problem
+from core.runlog import loads_strict
+from core.trainer import Trainer
+from tui_trainer import session as S
+from tui_trainer.session_process import ProcessSession, TrainingError, backend_name, make_session
+
+
+class Broken(Trainer):
+    """Fails on its first training chunk (importable by the child, so it crosses over)."""
+
+    def run(self, n, should_stop=None):
+        raise ZeroDivisionError("broken on purpose")
+
+
+class Recorder:
+    def __init__(self):
+        self.frames, self.notices = [], []
+
+    def frame(self, f):
+        self.frames.append(f)
+
+    def notice(self, n):
+        self.notices.append(n)
+
+
+def start(trainer):
+    rec = Recorder()
+    ps = ProcessSession(trainer, rec.frame, rec.notice)
+    errors = []
+
+    def loop():
+        try:
+            ps.run_loop()
+        except Exception as e:
+            errors.append(e)
+    th = threading.Thread(target=loop, daemon=True)
+    th.start()
+    return ps, rec, th, errors
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_trainer_pickles_with_its_run_and_trains_on_identically():
+    t = Trainer(TrainConfig(dev_fraction=0.2), story_problem())
+    t.run(3000)
+    t.set_lr(1e-4)
+    t.run(9000)  # past the window: the archive has been thinned
+    u = pickle.loads(pickle.dumps(t))
+    assert u.events == t.events and u.tick == t.tick and u.step_count == t.step_count
+    t.run(500)
+    u.run(500)
+    assert np.array_equal(t.history.rows(), u.history.rows())
+    for k in t.params:
+        assert np.array_equal(t.params[k], u.params[k])
+
+
+def test_every_command_goes_through_and_the_run_is_saved_where_the_trainer_lives(tmp_path):
+    ps, rec, th, errors = start(Trainer(TrainConfig(), story_problem()))
+    wait_for(lambda: rec.frames)
+    sent = 0
+    for cmd in (S.Command(S.STEP, 25), S.Command(S.SCALE_LR, 2.0), S.Command(S.GRADCHECK),
+                S.Command(S.BASELINE), S.Command(S.INSPECT, 3), S.Command(S.SET_LR, 2e-5),
+                S.Command(S.RUN)):
+        ps.send(cmd)
+        sent += 1
+    wait_for(lambda: rec.frames[-1].running and rec.frames[-1].snapshot.step > 1000)
+    ps.send(S.Command(S.PAUSE))
+    ps.send(S.Command(S.EXPORT, str(tmp_path / "runs")))
+    sent += 2
+    wait_for(lambda: rec.frames[-1].applied == sent and not rec.frames[-1].running)
+    wait_for(lambda: any(n.path for n in rec.notices))
+    assert rec.frames[-1].snapshot.lr == pytest.approx(2e-5)
+    assert Path(next(n.path for n in rec.notices if n.path)).exists()
+    ps.send(S.Command(S.STEP, 10))  # unsaved again
+    wait_for(lambda: rec.frames[-1].applied == sent + 1)
+    ps.close()
+    th.join(10)
+    assert not th.is_alive() and not errors
+    path = ps.save_unsaved(tmp_path / "runs")
+    assert path is not None and path.exists()
+    wait_for(lambda: ps._process.exitcode is not None, 5)
+    assert ps._process.exitcode == 0
+
+
+def test_frames_collapse_to_the_newest():
+    ps, rec, th, errors = start(Trainer(TrainConfig(), story_problem()))
+    wait_for(lambda: rec.frames)
+    ps.send(S.Command(S.RUN))
+    time.sleep(1.5)
+    ps.send(S.Command(S.PAUSE))
+    wait_for(lambda: not rec.frames[-1].running)
+    steps = [f.snapshot.step for f in rec.frames]
+    assert steps == sorted(steps) and len(rec.frames) <= 1.5 * 10 + 5  # ~10 frames a second
+    ps.close()
+    th.join(10)
+
+
+def test_an_error_in_the_training_process_is_raised_not_hung_and_saving_still_works(tmp_path):
+    ps, rec, th, errors = start(Broken(TrainConfig(), story_problem()))
+    wait_for(lambda: rec.frames)
+    ps.send(S.Command(S.STEP, 5))  # Broken.run raises inside the child's Session
+    th.join(20)
+    assert not th.is_alive()
+    assert isinstance(errors[0], TrainingError) and "ZeroDivisionError: broken on purpose" in str(errors[0])
+    assert "Traceback" in errors[0].remote_traceback
+    assert ps.save_unsaved(tmp_path / "runs") is None  # nothing trained: nothing to save
+
+
+def test_the_training_process_exits_when_the_app_dies(tmp_path):
+    script = textwrap.dedent("""
+        import sys, threading, time
+        from core.config import TrainConfig
+        from core.data import story_problem
+        from core.trainer import Trainer
+        from tui_trainer import session as S
+        from tui_trainer.session_process import ProcessSession
+        if __name__ == "__main__":
+            got = threading.Event()
+            ps = ProcessSession(Trainer(TrainConfig(), story_problem()), lambda f: got.set(), lambda n: None)
+            threading.Thread(target=ps.run_loop, daemon=True).start()
+            got.wait(30)
+            ps.send(S.Command(S.RUN))
+            print(ps.pid, flush=True)
+            time.sleep(60)
+    """)
+    (tmp_path / "parent.py").write_text(script)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], stdout=subprocess.PIPE,
+                              env=env, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(5)
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_backend_choice(monkeypatch):
+    monkeypatch.delenv("TUI_TRAINER_BACKEND", raising=False)
+    assert backend_name() == "process" and backend_name("thread") == "thread"
+    monkeypatch.setenv("TUI_TRAINER_BACKEND", "thread")
+    assert backend_name() == "thread"
+    assert isinstance(make_session(Trainer(TrainConfig(), story_problem()), print, print), S.Session)
+    monkeypatch.setenv("TUI_TRAINER_BACKEND", "fork")
+    with pytest.raises(ValueError, match="TUI_TRAINER_BACKEND"):
+        backend_name()
+
+
+async def test_the_app_on_the_process_backend_trains_exports_and_saves_on_quit(tmp_path, settle, wait_until):
+    from tui_trainer.app import TrainerApp
+    runs = tmp_path / "runs"
+    app = TrainerApp(Trainer(TrainConfig(), story_problem()), runs_dir=runs, backend="process")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.frame.running and app.frame.snapshot.step > 2000, what="training")
+        await pilot.press("r", "e")
+        await settle(pilot)
+        await wait_until(pilot, lambda: len(list(runs.glob("*.jsonl"))) == 1, what="the export")
+        await pilot.press("space")
+        await settle(pilot)
+        step = app.frame.snapshot.step
+        await pilot.press("q")
+    saved = sorted(runs.glob("*.jsonl"))
+    assert len(saved) == 2 and app.quit_report == [(False, f"unsaved training saved to {saved[-1]}")]
+    records = [loads_strict(line) for line in saved[-1].read_text().splitlines()]
+    assert records[-1]["step"] == step  # the quit-save has the step taken after the export
