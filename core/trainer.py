@@ -149,22 +149,59 @@ class Trainer:
         self.tensor_names = list(tensor_idx)
         self._tensor_idx = tensor_idx
 
-    def _row_matrix(self, lr: float, hcode: float, ocode: float) -> np.ndarray:
+    # The row matrix below has (2P + 1) x columns entries: trivial for the story, but 6 GB for
+    # hidden 4096,4096. Past this size each tensor's squared norm is summed from a view of
+    # [θ², G²] instead (no extra memory; a few calls more, which only small networks notice).
+    ROW_MATRIX_BYTES = 8 << 20
+
+    def _const_row(self, lr: float, hcode: float, ocode: float) -> np.ndarray:
+        """The history columns that only change with a setting: lr, activation codes, and
+        dev_loss = NaN without a dev set (zero elsewhere)."""
+        col = self.history.col
+        c = np.zeros(len(col))
+        c[col["lr"]], c[col["hidden_code"]], c[col["output_code"]] = lr, hcode, ocode
+        if not self.data.has_dev:
+            c[col["dev_loss"]] = math.nan
+        return c
+
+    def _row_matrix(self, lr: float, hcode: float, ocode: float) -> np.ndarray | None:
         """M such that [θ², G², 1] @ M is a whole history row, bar the columns the step
         writes itself (tick, step, loss, dev_loss with a dev set, dead counts): each tensor's
         squared norms, the totals, and, from the trailing 1, the columns that only change
-        with a setting (lr, activation codes, dev_loss = NaN without a dev set)."""
+        with a setting. None when M would exceed ROW_MATRIX_BYTES (see _norm_writer)."""
         P, col = self.n_params, self.history.col
+        if (2 * P + 1) * len(col) * 8 > self.ROW_MATRIX_BYTES:
+            return None
         M = np.zeros((2 * P + 1, len(col)))
         for k, idx in self._tensor_idx.items():
             M[idx, col[f"wsq_{k}"]] = 1.0
             M[P + idx, col[f"gsq_{k}"]] = 1.0
         M[:P, col["wsq_total"]] = 1.0
         M[P:2 * P, col["gsq_total"]] = 1.0
-        M[2 * P, col["lr"]], M[2 * P, col["hidden_code"]], M[2 * P, col["output_code"]] = lr, hcode, ocode
-        if not self.data.has_dev:
-            M[2 * P, col["dev_loss"]] = math.nan
+        M[2 * P] = self._const_row(lr, hcode, ocode)
         return M
+
+    def _norm_writer(self, k_const: slice, const_row: np.ndarray):
+        """For networks too large for the row matrix: fill a row's squared norms from views of
+        [θ², G²] (each tensor's, then the totals) and its setting columns k_const."""
+        P, col, sq = self.n_params, self.history.col, self._tgsq[:-1]
+        views = []
+        a = 0
+        for l in range(1, self.L + 1):
+            shape = (self.layer_dims[l], self.layer_dims[l - 1] + 1)
+            size = shape[0] * shape[1]
+            for half, prefix in ((sq[:P], "wsq_"), (sq[P:], "gsq_")):
+                block = half[a:a + size].reshape(shape)
+                views += [(col[f"{prefix}W{l}"], block[:, :-1]), (col[f"{prefix}b{l}"], block[:, -1])]
+            a += size
+        views += [(col["wsq_total"], sq[:P]), (col["gsq_total"], sq[P:])]
+        add = np.add.reduce
+
+        def write(row: np.ndarray) -> None:
+            for k, v in views:
+                row[k] = add(v, axis=None)
+            row[k_const] = const_row
+        return write
 
     def _alloc_buffers(self) -> None:
         m, dims = self.m, self.layer_dims
@@ -266,7 +303,8 @@ class Trainer:
         # What the matmul writes for the setting-only columns, for when an overflowed square
         # (θ finite, θ² not) turns them into NaN: 0·inf poisons every column of the matmul.
         k_const = slice(hist.col["dev_loss"], hist.col["wsq_" + self.tensor_names[0]])
-        const_row = M[-1, k_const].copy()
+        const_row = self._const_row(lr, hcode, ocode)[k_const]
+        write_norms = None if M is not None else self._norm_writer(k_const, const_row)
         dot, subtract, multiply, count_nonzero, copyto = np.dot, np.subtract, np.multiply, np.count_nonzero, np.copyto
         isfinite = math.isfinite
         dev_cost = self._dev_cost if self.data.has_dev else None
@@ -313,7 +351,10 @@ class Trainer:
                         copyto(dWb, from_l)
                 row = rows[seq % n_rows]
                 multiply(tg, tg, tgsq_head)
-                dot(tgsq, M, row)
+                if write_norms is None:
+                    dot(tgsq, M, row)
+                else:
+                    write_norms(row)
                 if not (isfinite(row[k_gt]) and isfinite(row[k_wt])):
                     if not all_finite(tg):
                         self._bad_loss = float(loss)
