@@ -11,9 +11,9 @@ waited behind training chunks. Here a child process owns the Trainer and runs th
 
 Commands travel as the `Command` objects themselves, so every command the Session knows (and
 any added later) works here without being listed again. Frames collapse: the reader hands the
-UI only the newest of the frames waiting, notices in order. The child ignores the terminal's
-signals (the app decides how to quit and asks it to save first) and stops when the app closes
-it or goes away (its command pipe reaches end-of-file). An exception in the child comes back
+UI only the newest of the frames waiting, notices in order. The child keeps out of the
+terminal's signals (its own process group: the app decides how to quit and asks it to save
+first) and stops when the app closes it or goes away (its command pipe reaches end-of-file). An exception in the child comes back
 as `TrainingError` from `run_loop`, which the app shows like any training error.
 
 The child is started with 'spawn' (or 'forkserver'), never 'fork': forking a threaded Textual
@@ -234,8 +234,15 @@ def _stderr_for_children():
 def child_main(trainer: Trainer, commands, out, fps: float) -> None:
     """Own the trainer: the Session loop in this process's main thread, commands read in
     another, then (after close) save requests until told to exit or the app goes away."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)  # the app handles them (and asks us to save first)
+    # Signals from the terminal (Ctrl+C, a closed window) go to the app, which asks us to save
+    # before it ends: a process group of our own keeps them from reaching us first. SIGTERM
+    # aimed at this process still ends it (multiprocessing's clean-up at exit relies on that).
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     _silence_output()
     send_lock = threading.Lock()
     gone = threading.Event()   # the app's end of a pipe is closed: nobody to talk to
