@@ -111,6 +111,7 @@ class Session:
     CHUNK_SECONDS = 0.02
     FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running
     DRAW_WAIT = 0.1           # longest pause in training for the UI to draw a frame
+    GIL_YIELD = 0.001         # pause after each chunk for a UI thread sharing the GIL (0: none to share)
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
                  on_notice: Callable[[Notice], None], fps: float = 10.0):
@@ -233,7 +234,7 @@ class Session:
             self._notice(f"Training diverged: {t.diverged_reason}. Lower the learning rate (-) or reset (0).",
                          "error")
         # Let the UI thread take the GIL between chunks.
-        time.sleep(0.001)
+        time.sleep(self.GIL_YIELD)
 
     def _apply(self, cmd: Command) -> None:
         t = self._trainer
