@@ -262,6 +262,7 @@ def child_main(trainer: Trainer, commands, out, fps: float) -> None:
         session.frame_drawn()  # nobody here shares our GIL: never wait for the screen
 
     session = Session(trainer, on_frame, lambda n: emit(("notice", n)), fps)
+    session.GIL_YIELD = 0.0  # no UI thread in this process to yield to
     control: queue.SimpleQueue[tuple] = queue.SimpleQueue()
 
     def read_commands() -> None:
