@@ -52,7 +52,10 @@ def test_non_finite_values_are_empty_cells_never_nan_text(tmp_path, capsys):
     main(["run", "--steps", "300", "--normalize", "--output-activation", "linear", "--lr", "5",
           "--csv", str(c)])
     rows = read_rows(c)
-    assert rows[-1]["status"] == "diverged" and rows[-1]["loss"] == ""
+    # The diverged attempt keeps its loss (over the engine's ceiling), or an empty cell once
+    # it is non-finite; either way no NaN/inf text.
+    assert rows[-1]["status"] == "diverged"
+    assert rows[-1]["loss"] == "" or float(rows[-1]["loss"]) > 1e6 * float(rows[0]["loss"])
     assert all(r["status"] == "ok" for r in rows[:-1])
     for r in rows:
         for v in r.values():
