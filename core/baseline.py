@@ -50,7 +50,11 @@ def fit_baseline(X: np.ndarray, Y: np.ndarray, degree: int, X_dev=None, Y_dev=No
     if not MIN_DEGREE <= degree <= MAX_DEGREE:
         raise ValueError(f"degree must be between {MIN_DEGREE} and {MAX_DEGREE}, got {degree}")
     names = feature_names or (("x",) if X.shape[0] == 1 else tuple(f"x{j + 1}" for j in range(X.shape[0])))
-    A = _design(X, degree)
+    with np.errstate(all="ignore"):
+        A = _design(X, degree)
+    if not np.isfinite(A).all():
+        raise ValueError(f"the inputs are too large for a degree-{degree} polynomial "
+                         f"(x^{degree} overflows); standardise them (--normalize)")
     # Scale columns before solving: x^6 at x = 19 is ~5e7, which would ruin the conditioning.
     scale = np.abs(A).max(axis=0)
     scale[scale == 0] = 1.0
@@ -58,6 +62,7 @@ def fit_baseline(X: np.ndarray, Y: np.ndarray, degree: int, X_dev=None, Y_dev=No
     coef = coef / scale
     fit = BaselineFit(degree, [float(c) for c in coef],
                       [_term_name(c, names) for c in _monomials(X.shape[0], degree)], 0.0, None)
-    train = _cost(fit.predict(X), Y)
-    dev = _cost(fit.predict(X_dev), Y_dev) if X_dev is not None and X_dev.shape[1] > 0 else None
+    with np.errstate(all="ignore"):  # a huge target may overflow the squared error: J is then inf
+        train = _cost(fit.predict(X), Y)
+        dev = _cost(fit.predict(X_dev), Y_dev) if X_dev is not None and X_dev.shape[1] > 0 else None
     return BaselineFit(degree, fit.coefficients, fit.terms, train, dev)

@@ -54,7 +54,10 @@ def best_baseline(trainer) -> tuple[int | None, float | None, float | None]:
     for deg in BASELINE_DEGREES:
         if len(_monomials(d.X.shape[0], deg)) * d.X.shape[1] > MAX_BASELINE_CELLS:
             break
-        fits.append(fit_baseline(d.X, d.Y, deg, d.X_dev, d.Y_dev))
+        try:
+            fits.append(fit_baseline(d.X, d.Y, deg, d.X_dev, d.Y_dev))
+        except (ValueError, np.linalg.LinAlgError):
+            break  # inputs too large for this degree: compare with the lower degrees only
     if not fits:
         return None, None, None
     # The lowest degree that is as good as the best (up to rounding): degree 2 for the story.
