@@ -79,13 +79,22 @@ async def _until(pilot, predicate, timeout: float = 60.0, poll: float = 0.002) -
         await pilot.pause(poll)
 
 
+def _cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) of process pid, from /proc."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_headless(seconds: float) -> dict:
     t = _story_trainer()
     t.run(1000)
-    s0, t0 = t.step_count, time.perf_counter()
+    s0, t0, c0 = t.step_count, time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < seconds:
         t.run(1000)
-    return {"steps_per_s": (t.step_count - s0) / (time.perf_counter() - t0)}
+    return {"steps_per_s": (t.step_count - s0) / (time.perf_counter() - t0),
+            "steps_per_cpu_s": (t.step_count - s0) / (time.process_time() - c0)}
 
 
 def one_tui(backend: str, seconds: float, keys: int, runs_dir: str) -> dict:
@@ -98,10 +107,14 @@ def one_tui(backend: str, seconds: float, keys: int, runs_dir: str) -> dict:
             await pilot.press("r")
             await _until(pilot, lambda: app.frame.running and app.frame.snapshot.step > 0)
             await pilot.pause(0.5)  # chunk size settles
-            s0, t0, n0 = app.frame.snapshot.step, time.perf_counter(), len(app.painted)
+            pid = getattr(app.session, "pid", None)
+            s0, t0, n0, c0 = app.frame.snapshot.step, time.perf_counter(), len(app.painted), _cpu(pid)
             await pilot.pause(seconds)
-            s1, t1, n1 = app.frame.snapshot.step, time.perf_counter(), len(app.painted)
+            s1, t1, n1, c1 = app.frame.snapshot.step, time.perf_counter(), len(app.painted), _cpu(pid)
             out["steps_per_s"] = (s1 - s0) / (t1 - t0)
+            if pid is not None:  # the training process's own CPU time: what the machine's load leaves it
+                out["steps_per_cpu_s"] = (s1 - s0) / (c1 - c0)
+                out["cpu_share"] = (c1 - c0) / (t1 - t0)
             out["frames_per_s"] = (n1 - n0) / (t1 - t0)
             lat = []
             for i in range(keys):
@@ -303,6 +316,12 @@ def main(argv=None) -> int:
                              latency_n=len(lat))
                 line += (f"; key→screen p50 {entry['latency_p50_ms']:.0f} ms, p95 {entry['latency_p95_ms']:.0f} ms, "
                          f"max {max(lat):.0f} ms (n={len(lat)})")
+            if all("steps_per_cpu_s" in x for x in rows[b]):
+                cpu_ratios = [x["steps_per_cpu_s"] / h["steps_per_cpu_s"] for x, h in zip(rows[b], rows["headless"])]
+                entry.update(cpu_ratio_to_headless=statistics.median(cpu_ratios),
+                             cpu_share=statistics.median(x["cpu_share"] for x in rows[b]))
+                line += (f"; per CPU-second of the training process {entry['cpu_ratio_to_headless']:.0%} of headless, "
+                         f"which got {entry['cpu_share']:.0%} of a core")
             results["tui"][b] = entry
             print(line, flush=True)
     if "frame" in only:
