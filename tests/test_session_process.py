@@ -33,9 +33,12 @@ class Broken(Trainer):
 class Recorder:
     def __init__(self):
         self.frames, self.notices = [], []
+        self.ack = None  # the session's frame_drawn, as a UI acknowledges each frame it drew
 
     def frame(self, f):
         self.frames.append(f)
+        if self.ack is not None:
+            self.ack()
 
     def notice(self, n):
         self.notices.append(n)
@@ -44,6 +47,7 @@ class Recorder:
 def start(trainer):
     rec = Recorder()
     ps = ProcessSession(trainer, rec.frame, rec.notice)
+    rec.ack = ps.frame_drawn
     errors = []
 
     def loop():
@@ -103,6 +107,22 @@ def test_every_command_goes_through_and_the_run_is_saved_where_the_trainer_lives
     assert path is not None and path.exists()
     wait_for(lambda: ps._process.exitcode is not None, 5)
     assert ps._process.exitcode == 0
+
+
+def test_frames_wait_for_the_ui_to_draw_the_last_one():
+    rec = Recorder()  # never acknowledges: at most one frame a second gets through
+    ps = ProcessSession(Trainer(TrainConfig(), story_problem()), rec.frame, rec.notice)
+    th = threading.Thread(target=ps.run_loop, daemon=True)
+    th.start()
+    wait_for(lambda: rec.frames)
+    ps.send(S.Command(S.RUN))
+    time.sleep(2.5)
+    n = len(rec.frames)
+    assert 2 <= n <= 4
+    ps.frame_drawn()  # the newest one held back comes at once
+    assert len(rec.frames) == n + 1 and rec.frames[-1].snapshot.step >= rec.frames[-2].snapshot.step
+    ps.close()
+    th.join(10)
 
 
 def test_frames_collapse_to_the_newest():

@@ -71,6 +71,7 @@ class ProcessSession:
     exactly one thread, as with Session."""
 
     STOP_TIMEOUT = 10.0     # after close(), how long the child may take to answer before it is ended
+    HOLD_LIMIT = 1.0        # a frame the UI has not acknowledged in this long no longer holds others back
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
                  on_notice: Callable[[Notice], None], fps: float = 10.0, context: str = "spawn"):
@@ -88,6 +89,9 @@ class ProcessSession:
         self._loop_done.set()
         self._process = None
         self._local: Session | None = None      # saves the trainer when no child ever started
+        self._frame_lock = threading.Lock()
+        self._held: Frame | None = None          # newest frame not yet handed to the UI
+        self._handed: float | None = None        # when the last frame went to the UI, until drawn
 
     # ---- the UI side -------------------------------------------------------------------
     def send(self, cmd: Command) -> None:
@@ -96,7 +100,24 @@ class ProcessSession:
         self._post(("cmd", cmd))
 
     def frame_drawn(self) -> None:
-        """Nothing to do: the child does not share the UI's GIL, so it never waits for a draw."""
+        """The UI has drawn the last frame handed to it: hand it the newest one held back
+        meanwhile. (Textual only merges a FrameReady with the one right behind it in its queue;
+        with other messages in between, frames the UI is too slow for would pile up.)"""
+        with self._frame_lock:
+            frame, self._held = self._held, None
+            self._handed = None if frame is None else time.monotonic()
+        if frame is not None:
+            self._on_frame(frame)
+
+    def _deliver(self, frame: Frame) -> None:
+        """One frame at a time in the UI's queue; newer ones replace the one held back. A UI
+        that never acknowledges still gets one a second (HOLD_LIMIT)."""
+        with self._frame_lock:
+            if self._handed is not None and time.monotonic() - self._handed < self.HOLD_LIMIT:
+                self._held = frame
+                return
+            self._held, self._handed = None, time.monotonic()
+        self._on_frame(frame)
 
     def close(self) -> None:
         """Ask the training process to stop after its current chunk."""
@@ -147,6 +168,10 @@ class ProcessSession:
                 raise TrainingError("the training process did not stop in time and was ended")
             try:
                 if not conn.poll(0.05):
+                    with self._frame_lock:
+                        held = self._held
+                    if held is not None:
+                        self._deliver(held)  # hands it over once HOLD_LIMIT has passed
                     continue
                 frame = None
                 while True:  # everything waiting: the newest frame wins, notices keep their order
@@ -156,7 +181,7 @@ class ProcessSession:
                         frame = msg[1]
                     else:
                         if frame is not None:
-                            self._on_frame(frame)
+                            self._deliver(frame)
                             frame = None
                         if kind == "notice":
                             self._on_notice(msg[1])
@@ -167,7 +192,7 @@ class ProcessSession:
                     if not conn.poll():
                         break
                 if frame is not None:
-                    self._on_frame(frame)
+                    self._deliver(frame)
             except (EOFError, OSError):
                 proc.join(1.0)
                 raise TrainingError(f"the training process ended unexpectedly (exit code {proc.exitcode})") from None
