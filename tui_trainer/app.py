@@ -26,10 +26,10 @@ from .session import Command, Frame, Session
 from .session_process import make_session
 
 MULTI_STEPS = (10, 100, 1000)
+CHECKS_GROUP = Binding.Group("Chk", compact=True)
 # Signals that end the TUI like `q` (save the unsaved log, restore the terminal), with the
 # usual 128 + signal number exit status.
 SIGNAL_EXIT = {signal.SIGTERM: 143, signal.SIGINT: 130, signal.SIGHUP: 129}
-CHECKS_GROUP = Binding.Group("Chk", compact=True)
 # Actions that train by hand: off while the run loop is training.
 MANUAL_ACTIONS = {"step", "multi_step"}
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from core.diagnostics import CHECKS, Diagnostics, LiveDiagnostics
 from core.csv_log import export_csv
+from core.diagnostics import CHECKS, Diagnostics, LiveDiagnostics
 from core.runlog import export_lines, write_atomic
 from core.snapshot import Snapshot, take_snapshot
 from core.trainer import Trainer

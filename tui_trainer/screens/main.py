@@ -89,8 +89,8 @@ class MainScreen(Screen):
             self.query_one(StatusLine).error = error
 
     def _push_frame(self, frame: Frame | None) -> None:
-        if frame is None:
-            return
+        if frame is None or not self.is_attached:
+            return  # a frame may still arrive while the app tears the screen down
         self.query_one(StatusLine).frame = frame
         now = monotonic()
         for selector, interval in THROTTLE.items():
