@@ -38,9 +38,9 @@ CASES = {
 def make_trainer(case: str):
     """The trainer for a case; the lean and torch loops copy its prepared data and θ₀."""
     import numpy as np
-    from core.config import TrainConfig
-    from core.data import Dataset, story_problem
-    from core.trainer import Trainer
+    from core.engine.config import TrainConfig
+    from core.engine.data import Dataset, story_problem
+    from core.engine.trainer import Trainer
     if case == "story":
         return Trainer(TrainConfig(), story_problem())
     x = np.linspace(0.0, 19.0, 100_000)

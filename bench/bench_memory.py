@@ -28,9 +28,9 @@ BUDGET_MIB = 16.0
 
 def engine_child(steps: int) -> None:
     sys.path.insert(0, str(ROOT))
-    from core.config import TrainConfig
-    from core.data import story_problem
-    from core.trainer import Trainer
+    from core.engine.config import TrainConfig
+    from core.engine.data import story_problem
+    from core.engine.trainer import Trainer
     t = Trainer(TrainConfig(), story_problem())
     done = 0
     while done < steps and t.status == "ok":

@@ -42,9 +42,9 @@ SIZE = (120, 40)
 def _story_trainer(steps: int = 0):
     sys.path.insert(0, str(ROOT))
     import tui_trainer  # noqa: F401  (sets the BLAS thread default before NumPy is imported)
-    from core.config import TrainConfig
-    from core.data import story_problem
-    from core.trainer import Trainer
+    from core.engine.config import TrainConfig
+    from core.engine.data import story_problem
+    from core.engine.trainer import Trainer
     t = Trainer(TrainConfig(), story_problem())
     while t.step_count < steps and t.status == "ok":
         t.run(min(10_000, steps - t.step_count))
@@ -138,7 +138,7 @@ def one_frame(steps: int, frames: int) -> dict:
     """Frames built here from a trainer with `steps` of history, posted to a paused app."""
     import dataclasses
 
-    from core.snapshot import take_snapshot
+    from core.diagnosis.snapshot import take_snapshot
     from tui_trainer.messages import FrameReady
     trainer = _story_trainer(steps)
     app = _bench_app(_story_trainer(), "thread", "/tmp")

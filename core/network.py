@@ -1,95 +1,10 @@
-"""The reference network, written as in DLS Course 1 Week 4.
+"""The course's reference functions, where a learner looks first.
 
-These functions allocate freely and favour clarity: a learner can hold them next to their own
-`L_model_forward` / `L_model_backward`. The trainer uses a preallocated twin of the same maths
-(`fast_step.py`); tests check the two agree, and the gradient check audits this one.
+`from core.network import linear_forward, ..., update_parameters` keeps working; the code
+lives in core/engine/network.py with the rest of the engine.
 """
-from __future__ import annotations
-
-import numpy as np
-
-from .activations import DEFAULT_LEAKY_SLOPE, get_activation
-from .losses import compute_cost, loss_backward
-
-INIT_NAMES = ("he", "xavier", "small")
-
-
-def initialize_parameters(layer_dims: list[int], init: str = "he", seed: int = 0) -> dict[str, np.ndarray]:
-    """W[l] is (n_l, n_{l-1}), b[l] is (n_l, 1) and zero; reproducible from `seed`."""
-    rng = np.random.default_rng(seed)
-    params = {}
-    for l in range(1, len(layer_dims)):
-        n_prev, n = layer_dims[l - 1], layer_dims[l]
-        if init == "he":
-            scale = np.sqrt(2.0 / n_prev)
-        elif init == "xavier":
-            scale = np.sqrt(1.0 / n_prev)
-        elif init == "small":
-            scale = 0.01
-        else:
-            raise ValueError(f"unknown init {init!r} (choose from {', '.join(INIT_NAMES)})")
-        params[f"W{l}"] = rng.standard_normal((n, n_prev)) * scale
-        params[f"b{l}"] = np.zeros((n, 1))
-    return params
-
-
-def linear_forward(A_prev, W, b):
-    Z = W @ A_prev + b
-    return Z, (A_prev, W, b)
-
-
-def linear_activation_forward(A_prev, W, b, activation: str, leaky_slope=DEFAULT_LEAKY_SLOPE):
-    Z, linear_cache = linear_forward(A_prev, W, b)
-    A = get_activation(activation, leaky_slope).forward(Z)
-    return A, (linear_cache, Z, A)
-
-
-def L_model_forward(X, params, hidden_activation="relu", output_activation="relu",
-                    leaky_slope=DEFAULT_LEAKY_SLOPE):
-    """Returns AL and the caches; caches[l-1] = ((A_prev, W, b), Z, A) for layer l."""
-    L = len(params) // 2
-    caches = []
-    A = X
-    for l in range(1, L + 1):
-        act = output_activation if l == L else hidden_activation
-        A, cache = linear_activation_forward(A, params[f"W{l}"], params[f"b{l}"], act, leaky_slope)
-        caches.append(cache)
-    return A, caches
-
-
-def linear_backward(dZ, linear_cache):
-    A_prev, W, b = linear_cache
-    m = A_prev.shape[1]
-    dW = dZ @ A_prev.T / m
-    db = np.sum(dZ, axis=1, keepdims=True) / m
-    dA_prev = W.T @ dZ
-    return dA_prev, dW, db
-
-
-def linear_activation_backward(dA, cache, activation: str, leaky_slope=DEFAULT_LEAKY_SLOPE):
-    linear_cache, Z, A = cache
-    dZ = get_activation(activation, leaky_slope).backward(dA, Z, A)
-    return linear_backward(dZ, linear_cache)
-
-
-def L_model_backward(AL, Y, caches, hidden_activation="relu", output_activation="relu",
-                     loss="mse", leaky_slope=DEFAULT_LEAKY_SLOPE):
-    grads = {}
-    L = len(caches)
-    dA = loss_backward(AL, Y, loss)  # dAL: derivative of the loss, not of the activation
-    for l in range(L, 0, -1):
-        act = output_activation if l == L else hidden_activation
-        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA, caches[l - 1], act, leaky_slope)
-    return grads
-
-
-def update_parameters(params, grads, learning_rate):
-    return {k: v - learning_rate * grads["d" + k] for k, v in params.items()}
-
-
-def cost_and_grads(X, Y, params, hidden_activation, output_activation, loss="mse",
-                   leaky_slope=DEFAULT_LEAKY_SLOPE):
-    AL, caches = L_model_forward(X, params, hidden_activation, output_activation, leaky_slope)
-    J = compute_cost(AL, Y, loss)
-    grads = L_model_backward(AL, Y, caches, hidden_activation, output_activation, loss, leaky_slope)
-    return J, grads
+from .engine.network import (  # noqa: F401  (re-exported)
+    INIT_NAMES, L_model_backward, L_model_forward, cost_and_grads, initialize_parameters,
+    linear_activation_backward, linear_activation_forward, linear_backward, linear_forward,
+    update_parameters)
+from .engine.losses import compute_cost  # noqa: F401  (the course's compute_cost)

@@ -21,9 +21,9 @@ async def _wait_until(pilot, predicate, timeout: float = 20.0, what: str = "cond
 def tui_app(tmp_path):
     """Factory for the TUI on the story problem (optionally with TrainConfig changes); exports
     go to a temporary runs/ folder."""
-    from core.config import TrainConfig
-    from core.data import story_problem
-    from core.trainer import Trainer
+    from core.engine.config import TrainConfig
+    from core.engine.data import story_problem
+    from core.engine.trainer import Trainer
     from tui_trainer.app import TrainerApp
 
     def make(runs_dir=None, **config):

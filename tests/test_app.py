@@ -1,4 +1,4 @@
-"""The TUI driven by keys (Textual's Pilot), the session controller, and core.snapshot."""
+"""The TUI driven by keys (Textual's Pilot), the session controller, and core.diagnosis.snapshot."""
 from __future__ import annotations
 
 import pickle
@@ -7,12 +7,12 @@ import threading
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.data import story_problem
-from core.evaluation import evaluate
-from core.runlog import loads_strict, read_log
-from core.snapshot import HISTORY_POINTS, take_snapshot
-from core.trainer import Trainer
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.diagnosis.evaluation import evaluate
+from core.logs.runlog import loads_strict, read_log
+from core.diagnosis.snapshot import HISTORY_POINTS, take_snapshot
+from core.engine.trainer import Trainer
 from tui_trainer import session as S
 from tui_trainer.screens.help import HelpScreen
 from tui_trainer.session import Command, Session, next_in
@@ -392,7 +392,7 @@ async def test_dev_split_shows_dev_loss_and_a_dev_curve(tui_app, settle):
 
 
 async def test_several_features_plot_predictions_against_targets(settle):
-    from core.data import Dataset
+    from core.engine.data import Dataset
     from tui_trainer.app import TrainerApp
     from tui_trainer.widgets.fit_plot import FitPlot
 
@@ -523,7 +523,7 @@ def test_index_ranges():
     assert index_ranges([]) == ""
 
 
-# ---- core.snapshot --------------------------------------------------------------------------------
+# ---- core.diagnosis.snapshot --------------------------------------------------------------------------------
 
 def test_snapshot_matches_evaluate_and_pickles():
     t = story_trainer()

@@ -8,10 +8,10 @@ import pickle
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.data import story_problem
-from core.diagnostics import LiveDiagnostics
-from core.trainer import Trainer
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.diagnosis.diagnostics import LiveDiagnostics
+from core.engine.trainer import Trainer
 from tui_trainer import session as S
 from tui_trainer.screens.checks import ChainRuleScreen, GradCheckScreen, LRFindScreen, OverfitScreen
 from tui_trainer.session import Command, Session
@@ -329,7 +329,7 @@ def test_curvature_is_not_recomputed_per_frame_while_running():
 
 
 def test_a_failing_check_is_reported_not_raised(monkeypatch):
-    from core import diagnostics
+    from core.diagnosis import diagnostics
 
     def broken(trainer):
         raise ValueError("the loss overflowed at the first rate")

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from core.csv_data import DataError, load_csv
-from core.runlog import loads_strict
+from core.engine.csv_data import DataError, load_csv
+from core.logs.runlog import loads_strict
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).resolve().parent / "data" / "bad"

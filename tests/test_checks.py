@@ -7,21 +7,21 @@ import math
 import numpy as np
 import pytest
 
-from core.baseline_overlay import baseline_overlay, next_degree
-from core.bias_variance import bias_variance
-from core.chain_rule import inspect_sample
-from core.config import TrainConfig
-from core.curvature import HessianOperator, curvature, curvature_at, top_eigenvalue
-from core.data import Dataset, story_problem
-from core.evaluation import evaluate
-from core.gradcheck import gradient_check
-from core.loss_at_init import loss_at_init
-from core.losses import compute_cost
-from core.lr_finder import lr_range_test, smooth, suggest
-from core.network import L_model_backward, L_model_forward, cost_and_grads, initialize_parameters
-from core.overfit import overfit_tiny_batch
-from core.runlog import loads_strict
-from core.trainer import Trainer
+from core.diagnosis.baseline_overlay import baseline_overlay, next_degree
+from core.diagnosis.bias_variance import bias_variance
+from core.diagnosis.chain_rule import inspect_sample
+from core.engine.config import TrainConfig
+from core.diagnosis.curvature import HessianOperator, curvature, curvature_at, top_eigenvalue
+from core.engine.data import Dataset, story_problem
+from core.diagnosis.evaluation import evaluate
+from core.diagnosis.gradcheck import gradient_check
+from core.diagnosis.loss_at_init import loss_at_init
+from core.engine.losses import compute_cost
+from core.diagnosis.lr_finder import lr_range_test, smooth, suggest
+from core.engine.network import L_model_backward, L_model_forward, cost_and_grads, initialize_parameters
+from core.diagnosis.overfit import overfit_tiny_batch
+from core.logs.runlog import loads_strict
+from core.engine.trainer import Trainer
 from tui_trainer.cli import main
 
 

@@ -5,10 +5,10 @@ import csv
 import json
 import math
 
-from core.config import TrainConfig
-from core.csv_log import columns, export_csv
-from core.data import story_problem
-from core.trainer import Trainer
+from core.engine.config import TrainConfig
+from core.logs.csv_log import columns, export_csv
+from core.engine.data import story_problem
+from core.engine.trainer import Trainer
 from tui_trainer.cli import main
 
 HEAD = ["step", "loss", "dev_loss", "lr", "hidden_activation", "output_activation", "dead_output", "dead_hidden"]

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from core.csv_data import DataError, load_csv, parse_csv_text
-from core.data import Dataset, make_split, prepare, story_problem
+from core.engine.csv_data import DataError, load_csv, parse_csv_text
+from core.engine.data import Dataset, make_split, prepare, story_problem
 
 
 def test_story_problem():

@@ -13,12 +13,12 @@ import warnings
 import numpy as np
 import pytest
 
-from core.activations import ACTIVATION_NAMES
-from core.config import TrainConfig
-from core.data import Dataset, story_problem
-from core.network import cost_and_grads
-from core.runlog import RunLogWriter, dumps, export_lines, loads_strict, read_log
-from core.trainer import DIVERGED, OK, Trainer
+from core.engine.activations import ACTIVATION_NAMES
+from core.engine.config import TrainConfig
+from core.engine.data import Dataset, story_problem
+from core.engine.network import cost_and_grads
+from core.logs.runlog import RunLogWriter, dumps, export_lines, loads_strict, read_log
+from core.engine.trainer import DIVERGED, OK, Trainer
 from tui_trainer.commands.common import summarize
 
 LRS = [float(f"1e{k}") for k in range(-8, 5)]  # 1e-8 .. 1e4, one per decade
@@ -162,7 +162,7 @@ def test_lower_lr_after_divergence_then_trains_normally():
     assert t.status == DIVERGED
     at = t.step_count
     events_before = len(t.events)
-    t.set_lr(1e-7)  # below 2/λmax ≈ 2.3e-7 at the kept parameters (core.curvature)
+    t.set_lr(1e-7)  # below 2/λmax ≈ 2.3e-7 at the kept parameters (core.diagnosis.curvature)
     assert [e.name for e in t.events[events_before:]] == ["lr"]
     t.run(300)
     assert t.status == OK and t.step_count == at + 300

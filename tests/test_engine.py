@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.data import Dataset, story_problem
-from core.network import cost_and_grads
-from core.trainer import DIVERGED, Trainer
+from core.engine.config import TrainConfig
+from core.engine.data import Dataset, story_problem
+from core.engine.network import cost_and_grads
+from core.engine.trainer import DIVERGED, Trainer
 
 
 def numpy_grads(X, Y, p, g_hidden, g_out, dg_hidden, dg_out):

@@ -10,12 +10,12 @@ import math
 import numpy as np
 import pytest
 
-from core.activations import ACTIVATION_NAMES, get_activation
-from core.config import TrainConfig
-from core.data import Dataset
-from core.losses import compute_cost, loss_backward
-from core.network import L_model_forward, cost_and_grads
-from core.trainer import Trainer
+from core.engine.activations import ACTIVATION_NAMES, get_activation
+from core.engine.config import TrainConfig
+from core.engine.data import Dataset
+from core.engine.losses import compute_cost, loss_backward
+from core.engine.network import L_model_forward, cost_and_grads
+from core.engine.trainer import Trainer
 
 RTOL = 1e-12
 
@@ -151,7 +151,7 @@ def test_matches_reference_across_activation_switches_with_a_dev_split(loss):
 def test_story_settings_match_reference_over_a_long_fast_run():
     """The story itself (no normalisation, lr 5e-5, ReLU/ReLU): the fast path over thousands
     of steps agrees with a course-style loop run alongside it."""
-    from core.data import story_problem
+    from core.engine.data import story_problem
     t = Trainer(TrainConfig(), story_problem())
     p = t.parameters()
     for _ in range(2000):
@@ -175,7 +175,7 @@ def test_deep_relu_network_dead_counts_and_gradients():
 def test_overflowing_squared_norm_is_not_divergence_and_keeps_the_row():
     """|w| = 1e160 squares to inf while θ, ∇J and the loss stay finite (the unit is dead on
     every sample): the step goes on, and the row's setting columns stay exact."""
-    from core.data import story_problem
+    from core.engine.data import story_problem
     t = Trainer(TrainConfig(), story_problem())
     W1 = t.parameters()["W1"]
     W1[0, 0] = -1e160  # x >= 0, so this unit's Z <= 0 everywhere

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.data import story_problem
-from core.runlog import LogError, RunLogWriter, export_lines, loads_strict, read_log, write_atomic
-from core.trainer import Trainer
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.logs.runlog import LogError, RunLogWriter, export_lines, loads_strict, read_log, write_atomic
+from core.engine.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -169,10 +169,10 @@ def test_atomic_write_keeps_the_old_file_when_the_disk_fills(tmp_path):
     code = textwrap.dedent(f"""
         import resource, signal, sys
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        from core.config import TrainConfig
-        from core.data import story_problem
-        from core.runlog import export_lines, loads_strict, write_atomic
-        from core.trainer import Trainer
+        from core.engine.config import TrainConfig
+        from core.engine.data import story_problem
+        from core.logs.runlog import export_lines, loads_strict, write_atomic
+        from core.engine.trainer import Trainer
         t = Trainer(TrainConfig(), story_problem())
         t.run(3000)
         lines = export_lines(t)

@@ -8,13 +8,13 @@ import math
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.curvature import curvature
-from core.data import Dataset, story_problem
-from core.evaluation import evaluate
-from core.findings import CODES, Finding, diagnose
-from core.runlog import loads_strict
-from core.trainer import Trainer
+from core.engine.config import TrainConfig
+from core.diagnosis.curvature import curvature
+from core.engine.data import Dataset, story_problem
+from core.diagnosis.evaluation import evaluate
+from core.diagnosis.findings import CODES, Finding, diagnose
+from core.logs.runlog import loads_strict
+from core.engine.trainer import Trainer
 
 
 def run(config: TrainConfig, steps: int, data: Dataset | None = None) -> Trainer:

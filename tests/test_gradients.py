@@ -4,12 +4,12 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from core.activations import ACTIVATION_NAMES, get_activation
-from core.config import TrainConfig
-from core.data import Dataset
-from core.gradcheck import grade, gradient_check
-from core.network import L_model_forward, initialize_parameters
-from core.trainer import Trainer
+from core.engine.activations import ACTIVATION_NAMES, get_activation
+from core.engine.config import TrainConfig
+from core.engine.data import Dataset
+from core.diagnosis.gradcheck import grade, gradient_check
+from core.engine.network import L_model_forward, initialize_parameters
+from core.engine.trainer import Trainer
 
 KINKED = {"relu", "leaky_relu"}
 
@@ -65,7 +65,7 @@ def test_a_broken_derivative_is_caught():
     rng = np.random.default_rng(1)
     X, Y = rng.standard_normal((2, 5)), rng.standard_normal((1, 5))
     params = initialize_parameters([2, 3, 1], "xavier", 1)
-    from core.network import cost_and_grads
+    from core.engine.network import cost_and_grads
     _, grads = cost_and_grads(X, Y, params, "tanh", "linear")
     grads["dW1"] = grads["dW1"] * 1.5  # a learner's typical slip: a wrong factor
     checks = {c.name: c.band for c in gradient_check(X, Y, params, "tanh", "linear", grads=grads)}

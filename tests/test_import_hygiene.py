@@ -2,8 +2,8 @@
 import subprocess
 import sys
 
-CORE_MODULES = ["core.activations", "core.losses", "core.network", "core.data", "core.csv_data", "core.config",
-                "core.history", "core.trainer", "core.evaluation", "core.gradcheck", "core.baseline", "core.runlog"]
+CORE_MODULES = ["core.engine.activations", "core.engine.losses", "core.engine.network", "core.engine.data", "core.engine.csv_data", "core.engine.config",
+                "core.engine.history", "core.engine.trainer", "core.diagnosis.evaluation", "core.diagnosis.gradcheck", "core.diagnosis.baseline", "core.logs.runlog"]
 
 
 def test_core_imports_no_ui():

@@ -13,8 +13,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from core.csv_data import MAX_ABS, DataError, load_csv, parse_csv_text
-from core.runlog import loads_strict
+from core.engine.csv_data import MAX_ABS, DataError, load_csv, parse_csv_text
+from core.logs.runlog import loads_strict
 from tui_trainer.cli import main
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""Replay and compare: a log read into arrays (core.replay), the per-sample picture from logged
+"""Replay and compare: a log read into arrays (core.logs.replay), the per-sample picture from logged
 θ, the diff of two logs, the screens driven by keys (Pilot) and refusal of bad files."""
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import sys
 import numpy as np
 import pytest
 
-import core.replay as R
-from core.config import TrainConfig
-from core.data import story_problem
+import core.logs.replay as R
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
 import time
 
-from core.replay import Reexecution, compare, load_replay, recomputed_loss, snapshot_at
-from core.runlog import LogError, RunLogWriter, dumps, open_log
-from core.trainer import Trainer
+from core.logs.replay import Reexecution, compare, load_replay, recomputed_loss, snapshot_at
+from core.logs.runlog import LogError, RunLogWriter, dumps, open_log
+from core.engine.trainer import Trainer
 from tui_trainer.replay_app import ReplayApp
 from tui_trainer.screens.replay import CompareScreen, ReplayScreen
 from tui_trainer.widgets.findings_panel import FindingsPanel
@@ -81,7 +81,7 @@ def session_log(tmp_path):
     return write_log(tmp_path / "session.jsonl", steps=200, params_every=5, session=changes)
 
 
-# ---- core.replay ---------------------------------------------------------------------------------
+# ---- core.logs.replay ---------------------------------------------------------------------------------
 
 def test_rows_are_the_logged_steps_exactly(relu_log):
     r = load(relu_log)

@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from core.config import TrainConfig
-from core.data import story_problem
-from core.rerun import RerunError, in_tick_order, rerun, same_float, ulps
-from core.runlog import RunLogWriter, export_lines, loads_strict, open_log, trainer_from_log, write_atomic
-from core.trainer import Trainer
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.logs.rerun import RerunError, in_tick_order, rerun, same_float, ulps
+from core.logs.runlog import RunLogWriter, export_lines, loads_strict, open_log, trainer_from_log, write_atomic
+from core.engine.trainer import Trainer
 from tui_trainer.cli import main
 
 EVENT_NAMES = ["lr", "output_activation", "hidden_activation", "reset", "seed", "normalize",

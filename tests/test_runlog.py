@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from core.config import TrainConfig
-from core.data import story_problem
-from core.runlog import (VERSION, LogError, RunLogWriter, export_lines, loads_strict, open_log,
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.logs.runlog import (VERSION, LogError, RunLogWriter, export_lines, loads_strict, open_log,
                          read_log, save_session, write_atomic)
-from core.trainer import Trainer
+from core.engine.trainer import Trainer
 from tui_trainer.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

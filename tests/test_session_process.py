@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.data import story_problem
-from core.runlog import loads_strict
-from core.trainer import Trainer
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.logs.runlog import loads_strict
+from core.engine.trainer import Trainer
 from tui_trainer import session as S
 from tui_trainer.session_process import ProcessSession, TrainingError, backend_name, make_session
 
@@ -152,9 +152,9 @@ def test_an_error_in_the_training_process_is_raised_not_hung_and_saving_still_wo
 def test_the_training_process_exits_when_the_app_dies(tmp_path):
     script = textwrap.dedent("""
         import sys, threading, time
-        from core.config import TrainConfig
-        from core.data import story_problem
-        from core.trainer import Trainer
+        from core.engine.config import TrainConfig
+        from core.engine.data import story_problem
+        from core.engine.trainer import Trainer
         from tui_trainer import session as S
         from tui_trainer.session_process import ProcessSession
         if __name__ == "__main__":

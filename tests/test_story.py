@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from core.baseline import fit_baseline
-from core.config import TrainConfig
-from core.data import story_problem
-from core.evaluation import evaluate
-from core.losses import compute_cost
-from core.trainer import Trainer
+from core.diagnosis.baseline import fit_baseline
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.diagnosis.evaluation import evaluate
+from core.engine.losses import compute_cost
+from core.engine.trainer import Trainer
 
 
 def test_cost_of_all_zero_prediction():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.config import TrainConfig
-from core.data import story_problem
-from core.trainer import Trainer
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.engine.trainer import Trainer
 
 
 class ViewNorms(Trainer):

@@ -22,8 +22,8 @@ import fcntl
 import numpy as np
 import pytest
 
-import core.runlog
-from core.runlog import loads_strict, read_log
+import core.files
+from core.logs.runlog import loads_strict, read_log
 from tui_trainer import session as S
 from tui_trainer.widgets.notice_line import NoticeLine
 from tui_trainer.widgets.status_line import StatusLine
@@ -173,7 +173,7 @@ def full_disk(monkeypatch):
     write-back caching); write_atomic's own clean-up runs as it would."""
     def no_space(fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(core.runlog.os, "fsync", no_space)
+    monkeypatch.setattr(core.files.os, "fsync", no_space)
 
 
 async def test_full_disk_export_is_a_notification_leaves_no_file_and_training_goes_on(

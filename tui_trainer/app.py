@@ -15,7 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from core.trainer import Trainer
+from core.engine.trainer import Trainer
 
 from . import session as S
 from .messages import FrameReady, SessionNotice

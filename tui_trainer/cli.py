@@ -8,8 +8,8 @@ import importlib
 import re
 import sys
 
-from core.csv_data import DataError
-from core.runlog import LogError
+from core.engine.csv_data import DataError
+from core.logs.runlog import LogError
 
 from . import __version__
 from .options import add_shared_options

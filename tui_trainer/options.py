@@ -7,12 +7,12 @@ from __future__ import annotations
 import argparse
 import math
 
-from core.activations import ACTIVATION_NAMES
-from core.config import DEFAULT_LR, DEFAULT_SEED, TrainConfig
-from core.csv_data import load_csv
-from core.data import Dataset, story_problem
-from core.losses import LOSS_NAMES
-from core.network import INIT_NAMES
+from core.engine.activations import ACTIVATION_NAMES
+from core.engine.config import DEFAULT_LR, DEFAULT_SEED, TrainConfig
+from core.engine.csv_data import load_csv
+from core.engine.data import Dataset, story_problem
+from core.engine.losses import LOSS_NAMES
+from core.engine.network import INIT_NAMES
 
 
 def positive_float(text: str) -> float:

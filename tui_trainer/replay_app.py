@@ -6,7 +6,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from core.replay import Replay
+from core.logs.replay import Replay
 
 from .screens.replay import CompareScreen, ReplayScreen
 

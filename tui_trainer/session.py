@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from core.csv_log import export_csv
-from core.diagnostics import CHECKS, Diagnostics, LiveDiagnostics
-from core.runlog import export_lines, write_atomic
-from core.snapshot import Snapshot, take_snapshot
-from core.trainer import Trainer
+from core.logs.csv_log import export_csv
+from core.diagnosis.diagnostics import CHECKS, Diagnostics, LiveDiagnostics
+from core.files import export_path, make_folder, write_atomic
+from core.logs.runlog import export_lines
+from core.diagnosis.snapshot import Snapshot, take_snapshot
+from core.engine.trainer import Trainer
 
 # The orders the `a` and `h` keys cycle through.
 OUTPUT_CYCLE = ("relu", "leaky_relu", "swish", "linear", "sigmoid")
@@ -84,27 +85,6 @@ def next_in(cycle: tuple[str, ...], current: str) -> str:
     if current not in cycle:
         return cycle[0]
     return cycle[(cycle.index(current) + 1) % len(cycle)]
-
-
-def export_path(directory: Path, now: float | None = None) -> Path:
-    """runs/run-YYYYmmdd-HHMMSS.jsonl, with -2, -3... if that second is already taken."""
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    path = directory / f"run-{stamp}.jsonl"
-    n = 2
-    while path.exists() or path.with_suffix(".csv").exists():  # the export writes both
-        path = directory / f"run-{stamp}-{n}.jsonl"
-        n += 1
-    return path
-
-
-def make_folder(directory: Path) -> Path:
-    """Create the folder (and its parents) or raise OSError with a message naming it."""
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OSError(f"{directory}: cannot create folder ({e.strerror or e})") from None
-    return directory
 
 
 class Session:

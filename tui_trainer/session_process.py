@@ -33,7 +33,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-from core.trainer import Trainer
+from core.engine.trainer import Trainer
 
 from .session import Command, Frame, Notice, Session
 

@@ -21,8 +21,8 @@ def register(sub, common) -> None:
 
 
 def cmd_baseline(args) -> int:
-    from core.baseline import fit_baseline
-    from core.runlog import clean
+    from core.diagnosis.baseline import fit_baseline
+    from core.logs.runlog import clean
 
     t = make_trainer(args)
     d = t.data
@@ -39,8 +39,8 @@ def cmd_baseline(args) -> int:
 
 
 def cmd_gradcheck(args) -> int:
-    from core.gradcheck import gradient_check
-    from core.runlog import clean
+    from core.diagnosis.gradcheck import gradient_check
+    from core.logs.runlog import clean
 
     t = make_trainer(args)
     t.run(args.steps)

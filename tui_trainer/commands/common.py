@@ -5,7 +5,7 @@ from ..options import check_loss_fits, config_from_args, dataset_from_args
 
 
 def make_trainer(args):
-    from core.trainer import Trainer
+    from core.engine.trainer import Trainer
     config = config_from_args(args)
     data = dataset_from_args(args)
     check_loss_fits(config, data)
@@ -15,8 +15,8 @@ def make_trainer(args):
 
 
 def summarize(trainer) -> dict:
-    from core.evaluation import evaluate
-    from core.runlog import clean
+    from core.diagnosis.evaluation import evaluate
+    from core.logs.runlog import clean
 
     ev = evaluate(trainer)
     return clean({
@@ -40,7 +40,7 @@ def summarize(trainer) -> dict:
 def findings_for(trainer, ev) -> list[dict]:
     """Filled by the diagnosis engine when it is present; always a list."""
     try:
-        from core.findings import diagnose
+        from core.diagnosis.findings import diagnose
     except ImportError:
         return []
     return [f.to_dict() for f in diagnose(trainer, ev)]

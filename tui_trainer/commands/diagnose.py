@@ -38,9 +38,9 @@ def register(sub, common) -> None:
 
 
 def cmd_lr_find(args) -> int:
-    from core.curvature import curvature
-    from core.lr_finder import lr_range_test
-    from core.runlog import clean
+    from core.diagnosis.curvature import curvature
+    from core.diagnosis.lr_finder import lr_range_test
+    from core.logs.runlog import clean
 
     if args.start_lr >= args.end_lr:
         raise ValueError(f"--start-lr {args.start_lr:g} must be below --end-lr {args.end_lr:g}")
@@ -65,14 +65,14 @@ def cmd_lr_find(args) -> int:
 
 
 def cmd_diagnose(args) -> int:
-    from core.bias_variance import bias_variance
-    from core.chain_rule import inspect_sample
-    from core.curvature import curvature
-    from core.evaluation import evaluate
-    from core.findings import diagnose
-    from core.loss_at_init import loss_at_init
-    from core.overfit import overfit_tiny_batch
-    from core.runlog import clean
+    from core.diagnosis.bias_variance import bias_variance
+    from core.diagnosis.chain_rule import inspect_sample
+    from core.diagnosis.curvature import curvature
+    from core.diagnosis.evaluation import evaluate
+    from core.diagnosis.findings import diagnose
+    from core.diagnosis.loss_at_init import loss_at_init
+    from core.diagnosis.overfit import overfit_tiny_batch
+    from core.logs.runlog import clean
 
     t = make_trainer(args)
     if args.sample is not None and args.sample not in set(int(i) for i in t.split.train_idx):

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from core.diagnostics import GRADCHECK, LR_FIND, OVERFIT, CheckResult
+from core.diagnosis.diagnostics import GRADCHECK, LR_FIND, OVERFIT, CheckResult
 
 from ..session import Frame
 from ..widgets.check_views import chain_text, gradcheck_text, lr_find_text, overfit_text

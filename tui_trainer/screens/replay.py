@@ -3,13 +3,13 @@
 ReplayScreen: one log. A cursor walks the logged steps (← → one, PgUp/PgDn a tenth, Home/End);
 the loss curve marks it, the status line gives that step's numbers, and where the log holds
 θ for that step the training screen's own widgets (fit, samples, Z^[L] signs, hidden units)
-show the per-sample picture recomputed by core.replay.snapshot_at. [ and ] jump to the
+show the per-sample picture recomputed by core.logs.replay.snapshot_at. [ and ] jump to the
 previous / next step that has one. `c` turns on re-execution: steps without θ in the log get it
-by re-executing the run up to them (core.replay.Reexecution, in a thread worker so the keys
+by re-executing the run up to them (core.logs.replay.Reexecution, in a thread worker so the keys
 never wait; a newer cursor position cancels an older computation).
 
 CompareScreen: two logs. Both loss curves overlaid, a cursor over both, and the list of what
-differs between them (core.replay.compare)."""
+differs between them (core.logs.replay.compare)."""
 from __future__ import annotations
 
 import math
@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import get_current_worker
 
-from core.replay import Difference, Reexecution, Replay, compare, snapshot_at
+from core.logs.replay import Difference, Reexecution, Replay, compare, snapshot_at
 
 from ..widgets.findings_panel import FindingsPanel
 from ..widgets.fit_plot import FitPlot

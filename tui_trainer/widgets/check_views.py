@@ -1,4 +1,4 @@
-"""Text for the diagnosis results (core.diagnostics): pure functions from a result to rich Text,
+"""Text for the diagnosis results (core.diagnosis.diagnostics): pure functions from a result to rich Text,
 shared by the check screens, the findings panel and the tests."""
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import math
 
 from rich.text import Text
 
-from core.bias_variance import BiasVariance
-from core.chain_rule import ChainRule
-from core.curvature import Curvature
-from core.diagnostics import GradCheck, LRFind
-from core.loss_at_init import LossAtInit
-from core.overfit import OverfitResult
+from core.diagnosis.bias_variance import BiasVariance
+from core.diagnosis.chain_rule import ChainRule
+from core.diagnosis.curvature import Curvature
+from core.diagnosis.diagnostics import GradCheck, LRFind
+from core.diagnosis.loss_at_init import LossAtInit
+from core.diagnosis.overfit import OverfitResult
 
 from .fmt import num
 

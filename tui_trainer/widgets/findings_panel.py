@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.diagnostics import Diagnostics
-from core.snapshot import Snapshot
+from core.diagnosis.diagnostics import Diagnostics
+from core.diagnosis.snapshot import Snapshot
 
 from .check_views import bias_variance_text, loss_at_init_text
 from .relayout import RelayoutOnHeightChange

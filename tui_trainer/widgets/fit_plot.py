@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 from textual.reactive import reactive
 
-from core.baseline_overlay import BaselineOverlay
-from core.snapshot import Snapshot
+from core.diagnosis.baseline_overlay import BaselineOverlay
+from core.diagnosis.snapshot import Snapshot
 
 from .plot_base import SnapshotPlot
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from core.snapshot import Snapshot
+from core.diagnosis.snapshot import Snapshot
 
 from .plot_base import SnapshotPlot
 

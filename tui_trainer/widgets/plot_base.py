@@ -9,7 +9,7 @@ from textual.app import RenderResult
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
-from core.snapshot import Snapshot
+from core.diagnosis.snapshot import Snapshot
 
 MIN_WIDTH, MIN_HEIGHT = 16, 5  # below this plotext draws nothing readable
 

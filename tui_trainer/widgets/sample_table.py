@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable
 
-from core.snapshot import Snapshot
+from core.diagnosis.snapshot import Snapshot
 
 from .fmt import num, sign_glyph
 

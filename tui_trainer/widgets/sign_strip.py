@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.snapshot import Snapshot
+from core.diagnosis.snapshot import Snapshot
 
 from .fmt import sign_glyph
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import cost_and_grads
+from ..engine.network import cost_and_grads
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import compute_cost
+from ..engine.losses import compute_cost
 
 MISMATCH_FACTOR = 3.0  # measured/expected beyond this (either way) counts as a large mismatch
 
@@ -56,7 +56,7 @@ def explain(measured: float, zero: float, mean: float, label: str) -> tuple[bool
 
 def loss_at_init(trainer) -> LossAtInit:
     """Re-creates step 0 from the trainer's config and seed (the live run is not touched)."""
-    from .trainer import Trainer  # local import: keeps this module usable on plain arrays
+    from ..engine.trainer import Trainer  # local import: keeps this module usable on plain arrays
 
     fresh = Trainer(trainer.config, trainer.dataset, trainer.split, window=2, archive=2)
     d = fresh.data

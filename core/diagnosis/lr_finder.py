@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import compute_cost
+from ..engine.losses import compute_cost
 
 
 @dataclass(frozen=True)

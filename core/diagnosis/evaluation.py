@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import compute_cost
-from .trainer import Trainer
+from ..engine.losses import compute_cost
+from ..engine.trainer import Trainer
 
 
 @dataclass(frozen=True)

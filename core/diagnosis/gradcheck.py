@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import compute_cost
-from .network import L_model_forward, cost_and_grads
+from ..engine.losses import compute_cost
+from ..engine.network import L_model_forward, cost_and_grads
 
 BANDS = ((1e-7, "good"), (1e-4, "acceptable"), (1e-2, "suspicious"))
 

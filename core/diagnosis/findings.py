@@ -18,7 +18,7 @@ import numpy as np
 
 from .bias_variance import bias_variance
 from .curvature import curvature
-from .runlog import clean
+from ..files import clean
 from .trend import MIN_SPAN, loss_trend
 
 CODES = ("dead_output", "dead_hidden", "diverging", "unscaled_data", "high_bias", "high_variance",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .evaluation import Evaluation, evaluate
-from .trainer import Trainer
+from ..engine.trainer import Trainer
 
 HISTORY_POINTS = 1000
 

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from .trainer import DIVERGED, OK, StepRecord, Trainer
+from ..engine.trainer import DIVERGED, OK, StepRecord, Trainer
 
 # Same-tick order: changes come before the step they precede; a params record is θ before
 # that step's update; the end record closes the tick.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from .runlog import open_for_writing, write_atomic
-from .trainer import StepRecord, Trainer
+from ..engine.trainer import StepRecord, Trainer
 
 
 def columns(trainer: Trainer) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .baseline import BaselineFit, fit_baseline
-from .losses import compute_cost
+from ..engine.losses import compute_cost
 
 CYCLE = (1, 2, 3, 4)
 GRID_POINTS = 200

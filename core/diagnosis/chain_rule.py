@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import get_activation
-from .losses import loss_backward
+from ..engine.activations import get_activation
+from ..engine.losses import loss_backward
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .curvature import curvature
-from .data import Dataset, make_split
-from .losses import compute_cost
+from ..engine.data import Dataset, make_split
+from ..engine.losses import compute_cost
 
 ZERO_FRACTION = 1e-2  # "about 0": below 1 % of the all-zeros loss on the batch (a slow, ill-conditioned
 # descent on two samples can still be at 0.2 % after 2000 steps; a wrong gradient stalls far higher)
@@ -60,7 +60,7 @@ def overfit_tiny_batch(trainer, samples: tuple[int, ...] | None = None, steps: i
     """Trains a copy of the network, from its current parameters, on `samples` (dataset indices,
     default the first two training samples) in training units. lr=None picks 1/λmax of the
     batch and re-estimates it every few steps; pass a rate to use that one throughout."""
-    from .trainer import Trainer
+    from ..engine.trainer import Trainer
 
     train_idx = [int(k) for k in trainer.split.train_idx]
     if samples is None:

@@ -19,13 +19,13 @@ from typing import Iterable
 
 import numpy as np
 
-from .data import Dataset, Prepared, Split, prepare
-from .losses import compute_cost
-from .network import L_model_forward
+from ..engine.data import Dataset, Prepared, Split, prepare
+from ..engine.losses import compute_cost
+from ..engine.network import L_model_forward
 from .rerun import in_tick_order
 from .runlog import LogError, RunLog, trainer_from_log
-from .snapshot import Snapshot, take_snapshot
-from .trainer import OK, Trainer
+from ..diagnosis.snapshot import Snapshot, take_snapshot
+from ..engine.trainer import OK, Trainer
 
 # θ kept in memory at most (floats); past this, every other params record is dropped, so a
 # long --log-params log of a wide network replays in bounded memory (thinned evenly).
