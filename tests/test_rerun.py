@@ -9,7 +9,11 @@ import pytest
 from core.engine.config import TrainConfig
 from core.engine.data import story_problem
 from core.logs.rerun import RerunError, in_tick_order, rerun, same_float, ulps
-from core.logs.runlog import RunLogWriter, export_lines, loads_strict, open_log, trainer_from_log, write_atomic
+from core.files import write_atomic
+from core.logs.reader import open_log
+from core.logs.record import loads_strict
+from core.logs.restore import trainer_from_log
+from core.logs.writer import RunLogWriter, export_lines
 from core.engine.trainer import Trainer
 from tui_trainer.cli import main
 

@@ -14,8 +14,10 @@ import pytest
 
 from core.engine.config import TrainConfig
 from core.engine.data import story_problem
-from core.logs.runlog import (VERSION, LogError, RunLogWriter, export_lines, loads_strict, open_log,
-                         read_log, save_session, write_atomic)
+from core.files import write_atomic
+from core.logs.reader import open_log, read_log
+from core.logs.record import VERSION, LogError, loads_strict
+from core.logs.writer import RunLogWriter, export_lines, save_session
 from core.engine.trainer import Trainer
 from tui_trainer.cli import main
 

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import IO
 
-from .runlog import open_for_writing, write_atomic
+from ..files import open_for_writing, write_atomic
 from ..engine.trainer import StepRecord, Trainer
 
 

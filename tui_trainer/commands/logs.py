@@ -30,8 +30,11 @@ def register(sub, common) -> None:
 
 
 def cmd_rerun(args) -> int:
+    from core.logs.reader import open_log
+    from core.logs.record import LogError
     from core.logs.rerun import RerunError, rerun
-    from core.logs.runlog import LogError, RunLogWriter, open_log, trainer_from_log
+    from core.logs.restore import trainer_from_log
+    from core.logs.writer import RunLogWriter
 
     if args.out and Path(args.out).resolve() == Path(args.log).resolve():
         raise ValueError(f"--log {args.out}: would overwrite the log being rerun")
@@ -55,8 +58,8 @@ def cmd_rerun(args) -> int:
 
 def load_replay(path: str):
     """A checked log as a core.logs.replay.Replay, or LogError (one line, exit 2)."""
+    from core.logs.reader import open_log
     from core.logs.replay import load_replay as load
-    from core.logs.runlog import open_log
 
     head, records = open_log(path)
     return load(head, records)

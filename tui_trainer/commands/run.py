@@ -100,7 +100,7 @@ def cmd_run(args) -> int:
                 guard.call(csv_writer, csv_writer.close)
         saved = args.log
         if stop.sig and not args.log:
-            from core.logs.runlog import save_session
+            from core.logs.writer import save_session
             saved = str(save_session(trainer))  # nothing is lost on Ctrl+C
         summary = summarize(trainer)
         if args.json:
@@ -159,7 +159,7 @@ class OutputGuard:
 def open_outputs(args, trainer):
     """The streaming run log and CSV, if asked for (a failure closes what was opened)."""
     from core.logs.csv_log import CsvLogWriter
-    from core.logs.runlog import RunLogWriter
+    from core.logs.writer import RunLogWriter
 
     writer = RunLogWriter(args.log, trainer, args.log_params) if args.log else None
     try:
