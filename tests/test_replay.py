@@ -14,8 +14,13 @@ from core.engine.config import TrainConfig
 from core.engine.data import story_problem
 import time
 
-from core.logs.replay import Reexecution, compare, load_replay, recomputed_loss, snapshot_at
-from core.logs.runlog import LogError, RunLogWriter, dumps, open_log
+from core.logs.compare import compare
+from core.logs.reader import open_log
+from core.logs.recompute import recomputed_loss, snapshot_at
+from core.logs.record import LogError, dumps
+from core.logs.reexecute import Reexecution
+from core.logs.replay import load_replay
+from core.logs.writer import RunLogWriter
 from core.engine.trainer import Trainer
 from tui_trainer.replay_app import ReplayApp
 from tui_trainer.screens.replay import CompareScreen, ReplayScreen
