@@ -7,7 +7,7 @@ their tick and stepping to each logged tick re-executes the session exactly, eve
 reset or a divergence rollback (step numbers repeat there; ticks never do). Floats in the
 log are shortest-repr, so a logged loss is compared to the rerun's bit for bit.
 
-No file I/O here: the caller opens the log (core.runlog.open_log) and passes its records.
+No file I/O here: the caller opens the log (core.logs.reader.open_log) and passes its records.
 """
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ def in_tick_order(records: Iterable[tuple[int, dict]]) -> Iterator[tuple[int, di
 
 def rerun(trainer: Trainer, records: Iterable[tuple[int, dict]],
           on_step: Callable[[StepRecord, dict | None], None] | None = None) -> RerunResult:
-    """Re-execute the logged session on `trainer` (fresh, from core.runlog.trainer_from_log).
+    """Re-execute the logged session on `trainer` (fresh, from core.logs.restore.trainer_from_log).
 
     `records` are (line number, record) pairs after the run record. `on_step(record, params)`
     sees every step the log held (params too when the log had them there), e.g. to write the
