@@ -49,19 +49,10 @@ class History:
     def nbytes(self) -> int:
         return self._win.nbytes + self._arc.nbytes + self._arc_seq.nbytes
 
-    def slot(self) -> np.ndarray:
-        """The row to fill for the next commit (a view into the window)."""
-        return self._win[self.seq % len(self._win)]
-
-    def commit(self) -> None:
-        seq = self.seq
-        if seq % self.stride == 0:
-            self.archive(seq)
-        self.seq = seq + 1
-
     def archive(self, seq: int) -> None:
         """Copy window row `seq` into the archive (the caller checked seq % stride == 0).
-        Fast writers fill `row_views` themselves, call this when due, then set `seq`."""
+        The writer (the compiled step) fills `row_views` itself, calls this when due, then
+        sets `seq`."""
         if self.n_arc == len(self._arc):
             half = len(self._arc) // 2
             self._arc[:half] = self._arc[::2]
