@@ -64,6 +64,23 @@ def validate(c: TrainConfig) -> None:
 
 
 def check_lr(lr: float) -> float:
+    """A rate the engine can run: any positive finite number. Nothing narrower, because a rate
+    that blows a step up is caught as divergence (the engine is tested from 1e-8 to 1e4), and
+    checks such as overfit pick their own rate from the curvature."""
     if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"learning rate must be a positive finite number, got {lr}")
     return float(lr)
+
+
+# The range of rates a person may set (the TUI's keys and rate box, the command line), kept
+# here so every front end refuses the same values. It is a guard against typos and runaway
+# key presses, not a limit of the maths: the engine runs any rate check_lr accepts.
+LR_MIN, LR_MAX = 1e-12, 1e3
+
+
+def check_lr_in_range(lr: float) -> float:
+    """check_lr, and within [LR_MIN, LR_MAX]; ValueError names the range otherwise."""
+    lr = check_lr(lr)
+    if not LR_MIN <= lr <= LR_MAX:
+        raise ValueError(f"learning rate must be in [{LR_MIN:g}, {LR_MAX:g}], got {lr:g}")
+    return lr
