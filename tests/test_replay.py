@@ -256,6 +256,22 @@ async def test_replay_of_a_log_without_params_says_so(tmp_path):
         assert screen.pos == 19 and "no per-sample data at step 19" in note(screen)
 
 
+async def test_replay_of_a_log_without_steps_says_so(tmp_path):
+    """A log cut short before its first step record: the screen says so, and no key breaks it."""
+    r = load(write_log(tmp_path / "empty.jsonl", steps=0))
+    assert r.n == 0
+    app = ReplayApp(r)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert "this log holds no step records" in status(screen) and note(screen) == ""
+        await pilot.press("right", "end", "pageup", "left_square_bracket", "c")
+        await pilot.pause()
+        assert screen.pos == 0 and screen.has_class("-no-samples") and screen.snapshot is None
+        assert "this log holds no step records" in status(screen)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
 async def wait_for(pilot, predicate, timeout=20.0):
     deadline = time.monotonic() + timeout
     while not predicate():
