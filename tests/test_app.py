@@ -11,6 +11,7 @@ from core.engine.config import TrainConfig
 from core.engine.data import story_problem
 from core.diagnosis.evaluation import evaluate
 from core.logs.runlog import loads_strict, read_log
+from core.diagnosis.findings import Finding
 from core.diagnosis.snapshot import HISTORY_POINTS, take_snapshot
 from core.engine.trainer import Trainer
 from tui_trainer import session as S
@@ -538,7 +539,7 @@ def test_snapshot_matches_evaluate_and_pickles():
     np.testing.assert_array_equal(s.y, 3 * np.arange(20.0) ** 2 + 3 * np.arange(20.0))
     np.testing.assert_allclose(s.y_hat, ev.y_hat)
     assert np.all(s.y_hat[s.dead] == 0) and np.all(s.Z_L[s.dead] <= 0)
-    assert isinstance(s.findings, tuple) and all(isinstance(f, dict) for f in s.findings)
+    assert isinstance(s.findings, tuple) and s.findings and all(isinstance(f, Finding) for f in s.findings)
     back = pickle.loads(pickle.dumps(s))
     np.testing.assert_array_equal(back.y_hat, s.y_hat)
     assert back.step == s.step
@@ -557,7 +558,7 @@ def test_snapshot_history_is_thinned_and_kept_in_original_units():
 
 def test_snapshot_carries_findings_over_when_not_diagnosing():
     t = story_trainer()
-    carried = ({"code": "X", "message": "kept"},)
+    carried = (Finding("dead_output", "kept", "press a"),)
     s = take_snapshot(t, with_findings=False, previous_findings=carried)
     assert s.findings == carried
 

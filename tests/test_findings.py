@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from core.diagnosis.curvature import curvature
 from core.engine.data import Dataset, story_problem
 from core.diagnosis.evaluation import evaluate
 from core.diagnosis.findings import CODES, Finding, diagnose
+from core.diagnosis.snapshot import take_snapshot
 from core.logs.runlog import loads_strict
 from core.engine.trainer import Trainer
 
@@ -61,8 +63,18 @@ def test_story_names_dead_samples_and_units_with_the_cure(story_5000):
 def test_to_dict_is_strict_json(story_5000):
     for f in diagnose(story_5000, evaluate(story_5000)):
         d = loads_strict(json.dumps(f.to_dict(), allow_nan=False))
-        assert {"code", "message", "cure"} <= set(d)
+        assert set(d) == {"code", "message", "cure", "keys", "evidence"}  # the JSON keys every output uses
         assert "\n" not in d["message"]
+
+
+def test_a_snapshot_carries_the_findings_typed_and_they_pickle(story_5000):
+    """Widgets read attributes: the snapshot holds diagnose()'s Findings themselves, which
+    cross the training process's boundary by pickling."""
+    s = take_snapshot(story_5000)
+    assert s.findings and all(isinstance(f, Finding) for f in s.findings)
+    assert [f.code for f in s.findings] == list(findings(story_5000))
+    back = pickle.loads(pickle.dumps(s)).findings
+    assert back == s.findings and [f.to_dict() for f in back] == [f.to_dict() for f in s.findings]
 
 
 def test_story_never_raises_a_false_divergence():

@@ -104,7 +104,7 @@ class Session:
         self._running = False
         self._applied = 0
         self._chunk = 64          # steps per chunk, adapted to CHUNK_SECONDS
-        self._findings: tuple[dict, ...] = ()
+        self._findings: tuple = ()  # the last diagnose()'s Findings, carried between frames
         self._diag = LiveDiagnostics()
         self._last_findings = -math.inf
         self._last_frame = -math.inf

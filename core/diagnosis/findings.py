@@ -36,13 +36,17 @@ OUTPUT_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, math.
 
 @dataclass(frozen=True)
 class Finding:
-    code: str
+    """One diagnosis, as widgets and commands read it (attributes, never dict keys). It
+    pickles, so a snapshot carries it across the training process's boundary unchanged."""
+    code: str           # one of CODES
     message: str        # one line, with the evidence
     cure: str           # what to do, naming the key
-    keys: tuple[str, ...] = ()
-    evidence: dict = field(default_factory=dict, compare=False)
+    keys: tuple[str, ...] = ()  # the TUI keys the cure names
+    evidence: dict = field(default_factory=dict, compare=False)  # the numbers behind the message
 
     def to_dict(self) -> dict:
+        """The JSON form every output uses (run/diagnose --json, the summary): NaN and ±inf
+        become null, so it always passes json.dumps(allow_nan=False)."""
         return clean({"code": self.code, "message": self.message, "cure": self.cure,
                       "keys": list(self.keys), "evidence": self.evidence})
 

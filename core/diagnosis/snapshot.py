@@ -1,8 +1,8 @@
 """A frozen picture of a trainer for a screen to draw: everything a frame shows, computed once
 by whoever owns the trainer and handed to the UI, which never touches the trainer itself.
 
-Plain NumPy arrays and built-in types only, so a snapshot pickles and can cross a thread or a
-process boundary unchanged.
+Plain NumPy arrays, built-in types and frozen findings only, so a snapshot pickles and can
+cross a thread or a process boundary unchanged.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .evaluation import Evaluation, evaluate
+from .evaluation import evaluate
+from .findings import Finding, diagnose
 from ..engine.trainer import Trainer
 
 HISTORY_POINTS = 1000
@@ -49,7 +50,7 @@ class Snapshot:
     hist_step: np.ndarray
     hist_loss: np.ndarray
     hist_dev_loss: np.ndarray    # nan where there is no dev split
-    findings: tuple[dict, ...] = field(default=())  # Finding.to_dict() from core.findings
+    findings: tuple[Finding, ...] = field(default=())  # diagnose()'s, most urgent first
 
     @property
     def m(self) -> int:
@@ -76,17 +77,8 @@ class Snapshot:
                 f"{self.hidden_activation}/{self.output_activation}, dead_output={self.dead_output})")
 
 
-def diagnose(trainer: Trainer, evaluation: Evaluation) -> tuple[dict, ...]:
-    """The diagnosis engine's findings as plain dicts, or () while core.findings is absent."""
-    try:
-        from .findings import diagnose as run_diagnosis
-    except ImportError:
-        return ()
-    return tuple(f.to_dict() for f in run_diagnosis(trainer, evaluation))
-
-
 def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
-                  previous_findings: tuple[dict, ...] = (),
+                  previous_findings: tuple[Finding, ...] = (),
                   history_points: int = HISTORY_POINTS) -> Snapshot:
     """Build a snapshot. Diagnosis can cost more than a frame, so a caller drawing many frames
     a second passes with_findings=False on most of them and carries the last findings over."""
@@ -99,7 +91,7 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
     dead[ev.dead_samples] = True
     hist = trainer.history.thinned(history_points)
     col = trainer.history.col
-    findings = diagnose(trainer, ev) if with_findings else tuple(previous_findings)
+    findings = tuple(diagnose(trainer, ev)) if with_findings else tuple(previous_findings)
     return Snapshot(
         step=trainer.step_count, tick=trainer.tick, status=trainer.status,
         diverged_reason=trainer.diverged_reason, lr=c.lr,

@@ -67,10 +67,10 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
                 t.append(DEAD_UNIT_REASON, style="italic")
         for f in s.findings:
             t.append("\n")
-            t.append(f"{f.get('code', '?')}: ", style="bold yellow")
-            t.append(str(f.get("message", "")))
-            if f.get("cure"):
-                t.append(f"\n  → {f['cure']}", style="cyan")
+            t.append(f"{f.code}: ", style="bold yellow")
+            t.append(f.message)
+            if f.cure:
+                t.append(f"\n  → {f.cure}", style="cyan")
         d = self.diag
         if d is not None and d.loss_at_init is not None:
             t.append("\n")
