@@ -38,11 +38,8 @@ def summarize(trainer) -> dict:
 
 
 def findings_for(trainer, ev) -> list[dict]:
-    """Filled by the diagnosis engine when it is present; always a list."""
-    try:
-        from core.diagnosis.findings import diagnose
-    except ImportError:
-        return []
+    """The diagnosis engine's findings in their JSON form (Finding.to_dict)."""
+    from core.diagnosis.findings import diagnose
     return [f.to_dict() for f in diagnose(trainer, ev)]
 
 
