@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES = (
     "tui_trainer.commands.checks",
     "tui_trainer.commands.diagnose",
     "tui_trainer.commands.logs",
+    "tui_trainer.commands.check",
 )
 
 
