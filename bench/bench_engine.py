@@ -48,6 +48,14 @@ def make_trainer(case: str):
     return Trainer(TrainConfig(hidden=(64, 64), normalize=True, lr=1e-3), data)
 
 
+def flat_theta(trainer):
+    """θ as one vector of [W | b] blocks, the lean loop's layout, read from the trainer's
+    course-shaped params (so the bench also runs against older engines)."""
+    import numpy as np
+    p, L = trainer.params, len(trainer.layer_dims) - 1
+    return np.concatenate([np.hstack([p[f"W{l}"], p[f"b{l}"]]).ravel() for l in range(1, L + 1)])
+
+
 # ---- the lean loop -------------------------------------------------------------------------
 
 def make_lean(trainer):
@@ -193,7 +201,7 @@ def child(case: str, rounds: int, steps: int, torch_steps: int, use_torch: bool)
     n_check = min(steps, 200)
     check.run(n_check)
     check_run(n_check)
-    same = bool(np.allclose(check._theta, check_theta, rtol=1e-9, atol=1e-12))
+    same = bool(np.allclose(flat_theta(check), check_theta, rtol=1e-9, atol=1e-12))
     del check, check_run, check_theta
 
     contenders = {"engine": lambda n: engine.run(n), "lean": lean_run}

@@ -1,8 +1,9 @@
 """The reference network, written as in DLS Course 1 Week 4.
 
 These functions allocate freely and favour clarity: a learner can hold them next to their own
-`L_model_forward` / `L_model_backward`. The trainer uses a preallocated twin of the same maths
-(`fast_step.py`); tests check the two agree, and the gradient check audits this one.
+`L_model_forward` / `L_model_backward`. The trainer runs a preallocated twin of the same maths
+(`fast_step.py`: make_forward, make_backward, make_update); tests check the two agree
+(tests/test_engine_equivalence.py), and the gradient check audits this one.
 """
 from __future__ import annotations
 
