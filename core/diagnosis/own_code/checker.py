@@ -113,16 +113,26 @@ class Checker:
         self.results[name] = result
 
     def check_forward(self):
+        """Judge L_model_forward and read the output activation it uses. Without a known cost
+        any output activation is taken; check_backward may tell the cost and call back."""
+        name, cases = "L_model_forward", C.L_model_forward_cases()
+        if name not in self.defined:
+            self.results[name] = missing(name)
+            return
         expected = expected_output(self.cost)
-        course = Course(self.cost or "cross-entropy", output=expected)
-        variant = self.simple("L_model_forward", C.L_model_forward_cases(), course)
-        result = self.results["L_model_forward"]
+        result, variant = judge(name, cases, self.outcomes(name, cases), Course(self.cost or "cross-entropy", output=expected),
+                                mistakes_for(name), self.file)
+        self.results[name] = result
         if result.status == "pass":
             self.output = expected
         elif variant is not None and result.likely_mistake == "output_activation_wrong":
             self.output = variant.output
-            result.explanation = output_explanation(variant.output, self.cost)
-
+            if self.cost is None:
+                self.results[name] = FunctionResult(name, "pass", message=(
+                    f"matches the reference with a {variant.output} output layer on {len(cases)} cases "
+                    "(compute_cost does not tell the cost, so any output activation is taken)"))
+            else:
+                result.explanation = output_explanation(variant.output, self.cost)
 
     def check_backward(self):
         name = "L_model_backward"
@@ -136,12 +146,16 @@ class Checker:
         tries = {cost: judge(name, cases, outs, Course(cost, output=output), mistakes_for(name), self.file)[0]
                  for cost in costs}
         for accept in (lambda r: r.status == "pass", lambda r: r.likely_mistake is not None, lambda r: True):
-            for cost in costs:
-                if accept(tries[cost]):
-                    self.results[name] = tries[cost]
-                    if self.cost is None and (tries[cost].status == "pass" or tries[cost].likely_mistake):
-                        self.cost = cost
-                    return
+            fits = [cost for cost in costs if accept(tries[cost])]
+            if fits:
+                self.results[name] = tries[fits[0]]
+                # The cost is read from here only when one family fits: a dAL taken from the
+                # activation is wrong for both, and tells neither.
+                if self.cost is None and len(fits) == 1 and tries[fits[0]].status in ("pass", "fail"):
+                    self.cost = fits[0]
+                    if self.output not in (None, expected_output(self.cost)):
+                        self.check_forward()  # now the cost is known, the output can be wrong
+                return
 
     # ---- initialize_parameters_deep: random, so checked by its properties ------------------
     def check_init(self):
@@ -226,7 +240,6 @@ def syntax_error(path) -> dict | None:
 WHY_OUTPUT = {
     "cross-entropy": "cross-entropy needs sigmoid there: AL must be a probability in (0, 1)",
     "mse": "MSE regression needs no activation (linear) there",
-    None: "the course's output layer uses sigmoid (and compute_cost did not tell which cost the file uses)",
 }
 HARM = {
     "relu": "a ReLU output clips predictions at 0, where its gradient is 0, so those samples never learn",

@@ -151,8 +151,6 @@ def main() -> None:
             request = receive(proto_in)
         except EOFError:
             return
-        if request[0] == "quit":
-            return
         _, name, args, substitutes = request
         reply = learner.call(name, args, substitutes)
         try:

@@ -83,6 +83,20 @@ def same(got, want, schema) -> bool:
     return first_difference(got, want, schema) is None
 
 
+def equal(got, want, optional_prefix: str = "dA") -> bool:
+    """Equal in structure, shapes and values, whatever the layout: for a planted variant, whose
+    output may not follow the course's layout (a swapped cache, a db of shape (n,))."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(
+            equal(got[k], v) if k in got else k.startswith(optional_prefix) for k, v in want.items())
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(equal, got, want))
+    if got is None or want is None or isinstance(got, (tuple, list, dict)):
+        return got is want
+    g, w = _as_float_array(got), _as_float_array(want)
+    return g is not None and w is not None and g.shape == w.shape and _values(g, w, "") is None
+
+
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from .cases import Case
 from .catalogue import Mistake
-from .compare import SCHEMAS, describe, first_difference, same
+from .compare import SCHEMAS, describe, equal, first_difference, same
 from .course import Course
 
 SIGNATURES = {
@@ -75,7 +75,7 @@ def _reproduces(outcomes, variant_outs, ref_outs, schema) -> bool:
     differs = False
     for o, v, r in zip(outcomes, variant_outs, ref_outs):
         if o.kind == "ok":
-            if isinstance(v, Raised) or not same(o.value, v, schema):
+            if isinstance(v, Raised) or not equal(o.value, v):
                 return False
             differs = differs or isinstance(r, Raised) or not same(o.value, r, schema)
         elif o.kind != "raised" or not isinstance(v, Raised):
