@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            return launch_tui(args, parser)
+            return launch_tui(args)
         return args.handler(args)
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
@@ -74,11 +74,8 @@ def cli() -> None:
     sys.exit(main())
 
 
-def launch_tui(args, parser) -> int:
-    try:
-        from .app import run_tui
-    except ImportError:
-        parser.print_help()
-        return 0
+def launch_tui(args) -> int:
+    # Imported here: the headless subcommands need not load Textual.
+    from .app import run_tui
     from .commands.common import make_trainer
     return run_tui(make_trainer(args))

@@ -8,7 +8,7 @@ import argparse
 import math
 
 from core.engine.activations import ACTIVATION_NAMES
-from core.engine.config import DEFAULT_LR, DEFAULT_SEED, TrainConfig
+from core.engine.config import DEFAULT_LR, DEFAULT_SEED, LR_MAX, LR_MIN, TrainConfig, check_lr_in_range
 from core.engine.csv_data import load_csv
 from core.engine.data import Dataset, story_problem
 from core.engine.losses import LOSS_NAMES
@@ -23,6 +23,19 @@ def positive_float(text: str) -> float:
     if not math.isfinite(v) or v <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
     return v
+
+
+def learning_rate(text: str) -> float:
+    """A rate the engine's config accepts from a person (core.engine.config: the one place its
+    bounds live)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    try:
+        return check_lr_in_range(v)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def fraction(text: str) -> float:
@@ -100,7 +113,7 @@ def add_shared_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--output-activation", choices=ACTIVATION_NAMES, default="relu", metavar="NAME", help="output layer activation (default: relu, as in the story)")
     g.add_argument("--leaky-slope", type=slope, default=0.01, metavar="A", help="slope of leaky_relu for Z < 0 (default: 0.01)")
     g.add_argument("--loss", choices=LOSS_NAMES, default="mse", help="mse (J = sum((AL-Y)^2)/(2m)) or bce (0/1 targets)")
-    g.add_argument("--lr", type=positive_float, default=DEFAULT_LR, metavar="RATE", help=f"learning rate (default: {DEFAULT_LR:g})")
+    g.add_argument("--lr", type=learning_rate, default=DEFAULT_LR, metavar="RATE", help=f"learning rate in [{LR_MIN:g}, {LR_MAX:g}] (default: {DEFAULT_LR:g})")
     g.add_argument("--init", choices=INIT_NAMES, default="he", help="weight initialisation (default: he)")
     g.add_argument("--seed", type=seed_value, default=DEFAULT_SEED, help=f"random seed for init and the dev split (default: {DEFAULT_SEED})")
     g.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=False, help="standardise X and Y with train-split statistics (default: off)")
