@@ -1,6 +1,6 @@
 """Every bad input to every subcommand: one line on stderr naming the file or option and the
 problem, exit status 2, no traceback. The real console entry point runs in a subprocess
-(`python -m tui_trainer ...`); the commands run concurrently to keep the suite quick.
+(`python -m tui_trainer ...`) for a sample of the cases; the full matrix runs in-process.
 
 The corpus lives in tests/data/bad/: `ok_*` files are reasonable and must be accepted, every
 other file must be refused.
@@ -15,7 +15,6 @@ import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 BAD_REL = BAD.relative_to(ROOT)
 
-# Subcommands the issues ask for. Those not present yet are skipped (with a reason), so the
-# list is the checklist: a new subcommand must be added here (test_every_subcommand_is_listed).
-SUBCOMMANDS = ("run", "baseline", "gradcheck", "lr-find", "diagnose", "rerun", "replay")
+# Every subcommand, as a checklist: a new subcommand must be added here
+# (test_every_subcommand_is_listed), and the cases below are generated only for the options
+# and positional arguments each one really has, so no collected case can only skip.
+SUBCOMMANDS = ("run", "baseline", "gradcheck", "lr-find", "diagnose", "rerun", "replay", "check")
+# What the positional argument of a subcommand reads: a run log, or a learner's Python file.
+POSITIONAL_KIND = {"rerun": "log", "replay": "log", "check": "python"}
+COURSE_FILE = str(ROOT / "examples" / "course_correct.py")
 # Extra arguments that keep a subcommand quick should the input be accepted after all.
 FAST = {"run": ["--steps", "2"], "gradcheck": [], "baseline": [], "diagnose": ["--steps", "2"]}
 
@@ -144,6 +147,10 @@ OPTION_CASES = [
     opt_case("--degree", "7", "between 1 and 6"),
     opt_case("--degree", "two", "whole number"),
     opt_case("--log-every", "0", "at least 1"),
+    opt_case("--time-limit", "0", "positive finite"),
+    opt_case("--time-limit", "-1", "positive finite"),
+    opt_case("--time-limit", "nan", "positive finite"),
+    opt_case("--time-limit", "soon", "'soon' is not a number"),
     Case("log-directory", ("--log", str(BAD_REL)), (str(BAD_REL), "directory"), "--log"),
     Case("log-missing-dir", ("--log", "/nonexistent/dir/x.jsonl"), ("/nonexistent/dir/x.jsonl", "no such file"), "--log"),
     Case("log-under-a-file", ("--log", str(BAD_REL / "empty.csv" / "x.jsonl")), ("x.jsonl", "not a directory"), "--log"),
@@ -179,14 +186,14 @@ def applicable(parser, case: Case) -> bool:
 
 # The full subcommand x case matrix runs in-process through cli.main, the function the console
 # script calls (same code, no interpreter start-up per case). The console script itself runs
-# one case of each kind for `run` and two for every other subcommand: that proves the wiring
+# one case of each kind for `run` and one or two for every other subcommand: that proves the wiring
 # (python -m, exit status, stderr) while keeping this file well under a minute on a busy machine.
 RUN_SAMPLE = {"data-missing", "data-directory", "data-empty.csv", "data-header_only.csv", "data-non_numeric.csv",
               "data-nan_cell.csv", "data-ragged_long.csv", "data-single_column.csv", "data-binary_garbage.bin",
               "target-unknown", "lr='-1'", "lr='abc'", "hidden='0'", "hidden='a,b'", "hidden-activation='foo'",
               "loss='mae'", "steps='-1'", "dev-fraction='1'", "log-directory", "log-missing-dir", "log-dev-full", "log-unwritable-dir",
               "csv-directory"}
-OTHERS_SAMPLE = {"data-empty.csv", "lr='abc'", "degree='0'", "degree='7'"}
+OTHERS_SAMPLE = {"data-empty.csv", "lr='abc'", "degree='0'", "degree='7'", "time-limit='soon'"}
 
 
 def in_sample(sub: str, case_id: str) -> bool:
@@ -205,19 +212,12 @@ def in_process(*args: str) -> subprocess.CompletedProcess:
 def jobs_for(good_log) -> dict[tuple[str, str], list[str]]:
     jobs = {}
     for name, parser in subparsers().items():
-        base = [name, *([good_log] * len(positionals(parser)))]
+        valid = COURSE_FILE if POSITIONAL_KIND.get(name) == "python" else good_log
+        base = [name, *([valid] * len(positionals(parser)))]
         for case in CASES:
             if applicable(parser, case):
                 jobs[(name, case.id)] = [*base, *case.args, *FAST.get(name, [])]
     return jobs
-
-
-@pytest.fixture(scope="module")
-def results(good_log) -> dict[tuple[str, str], subprocess.CompletedProcess]:
-    """The console-script runs, four at a time."""
-    jobs = {k: v for k, v in jobs_for(good_log).items() if in_sample(*k)}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(jobs, pool.map(lambda a: cli(*a), jobs.values())))
 
 
 def check_one_line_error(r: subprocess.CompletedProcess, needles=(), trains: bool = False) -> str:
@@ -235,57 +235,48 @@ def check_one_line_error(r: subprocess.CompletedProcess, needles=(), trains: boo
 
 
 def test_every_subcommand_is_listed():
-    present = set(subparsers())
-    assert {"run", "baseline", "gradcheck"} <= present
-    assert present <= set(SUBCOMMANDS), f"add {present - set(SUBCOMMANDS)} to SUBCOMMANDS"
+    assert set(subparsers()) == set(SUBCOMMANDS), "SUBCOMMANDS must list exactly the CLI's subcommands"
+    with_positional = {sub for sub, parser in subparsers().items() if positionals(parser)}
+    assert with_positional == set(POSITIONAL_KIND), "say in POSITIONAL_KIND what the positional argument reads"
 
 
 def _params():
-    for sub in SUBCOMMANDS:
+    """(subcommand, case) for every case that applies to that subcommand's options."""
+    for sub, parser in subparsers().items():
         for case in CASES:
-            marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
-            yield pytest.param(sub, case, id=f"{sub}-{case.id}", marks=marks)
+            if applicable(parser, case):
+                marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
+                yield pytest.param(sub, case, id=f"{sub}-{case.id}", marks=marks)
 
 
-def _applicable_or_skip(sub, case):
-    subs = subparsers()
-    if sub not in subs:
-        pytest.skip(f"subcommand {sub!r} not added yet")
-    if not applicable(subs[sub], case):
-        pytest.skip(f"{sub} has no {case.needs}")
+def _reading(*kinds: str) -> list[str]:
+    """Subcommands whose positional argument is a file of one of these kinds."""
+    return [sub for sub in subparsers() if POSITIONAL_KIND.get(sub) in kinds]
 
 
 @pytest.mark.parametrize("sub,case", list(_params()))
 def test_bad_input_one_line_exit_2(sub, case, good_log):
-    _applicable_or_skip(sub, case)
     args = jobs_for(good_log)[(sub, case.id)]
     check_one_line_error(in_process(*args), case.needles, case.trains)
 
 
 @pytest.mark.parametrize("sub,case", [p for p in _params() if in_sample(p.values[0], p.values[1].id)])
-def test_bad_input_console_script(sub, case, results):
-    _applicable_or_skip(sub, case)
-    check_one_line_error(results[(sub, case.id)], case.needles, case.trains)
+def test_bad_input_console_script(sub, case, good_log):
+    check_one_line_error(cli(*jobs_for(good_log)[(sub, case.id)]), case.needles, case.trains)
 
 
-@pytest.mark.parametrize("sub", SUBCOMMANDS)
+@pytest.mark.parametrize("sub", _reading("log", "python"))
 @pytest.mark.parametrize("bad", ["no_such.jsonl", "empty.csv", "binary_garbage.bin", "ok_bom.csv", "."])
 def test_bad_positional_file(sub, bad, good_log):
-    """Subcommands that read a file given as a positional argument (a run log) refuse a
-    missing, empty, binary, non-log or directory path the same way."""
-    subs = subparsers()
-    if sub not in subs or not positionals(subs[sub]):
-        pytest.skip(f"{sub} takes no positional file")
+    """Subcommands that read a file given as a positional argument (a run log, a Python file)
+    refuse a missing, empty, binary, wrong-kind or directory path the same way."""
     path = str(BAD_REL / bad) if bad != "." else str(BAD_REL)
     run = cli if bad == "binary_garbage.bin" else in_process
     check_one_line_error(run(sub, path, *FAST.get(sub, [])), [path])
 
 
-@pytest.mark.parametrize("sub", SUBCOMMANDS)
+@pytest.mark.parametrize("sub", _reading("log"))
 def test_truncated_or_foreign_log(sub, good_log, tmp_path):
-    subs = subparsers()
-    if sub not in subs or not positionals(subs[sub]):
-        pytest.skip(f"{sub} takes no positional file")
     text = Path(good_log).read_text()
     cut = tmp_path / "cut.jsonl"
     cut.write_text(text[: len(text) - 7])  # the last line loses its end
@@ -400,8 +391,6 @@ def test_named_target_for_baseline_and_gradcheck():
     "run", "diagnose", "baseline", "gradcheck", "lr-find"])
 def test_constant_target_is_accepted(sub):
     """A target column with one value is a legitimate (if dull) problem, not a crash."""
-    if sub not in subparsers():
-        pytest.skip(f"subcommand {sub!r} not added yet")
     extra = {"run": ["--steps", "50"], "diagnose": []}.get(sub, FAST.get(sub, []))  # enough steps for the findings
     r = cli(sub, "--data", str(BAD_REL / "ok_constant_target.csv"), *extra)
     assert "Traceback" not in r.stderr, r.stderr[-300:]
