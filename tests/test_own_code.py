@@ -2,16 +2,24 @@
 
 Every catalogued mistake is planted into the correct example's text and must be named on the
 right function; a file that raises, loops, returns a wrong shape or does not parse gets a clear
-message with a line inside the learner's file."""
+message with a line inside the learner's file. Trained step by step beside the reference, a
+correct file follows the engine's loss curve and the story's file leaves it at its dAL."""
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.diagnosis.own_code import CATALOGUE, check_file
+from core.diagnosis.own_code.course import Course
+from core.diagnosis.own_code.lockstep import train_side_by_side
+from core.diagnosis.own_code.runner import LearnerProcess
+from core.engine.config import TrainConfig
+from core.engine.data import story_problem
+from core.engine.trainer import Trainer
 from tui_trainer.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -285,3 +293,57 @@ def test_bad_input_is_one_line_and_status_2(tmp_path, capsys, name, content, nee
     assert main(["check", str(p)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err and "Traceback" not in err
+
+
+# ---- training with the learner's own functions beside the reference (the engine of --model) ----
+
+STEPS = 40
+
+
+def engine_run(output: str, steps: int = STEPS):
+    t = Trainer(TrainConfig(output_activation=output), story_problem())
+    start = t.parameters()
+    return t, start, [t.step().loss for _ in range(steps)]
+
+
+def run_file(path, trainer, start, output, steps=STEPS, limit=2.0):
+    with LearnerProcess(path, limit) as proc:
+        return train_side_by_side(proc, trainer.data.X, trainer.data.Y, start, trainer.config.lr, steps,
+                                  Course("mse", output=output), str(path))
+
+
+def test_a_correct_file_follows_the_engine_loss_curve(tmp_path):
+    trainer, start, losses = engine_run("linear")
+    r = run_file(write(tmp_path, STORY_FIXED), trainer, start, "linear")
+    assert r.error is None and r.divergence is None and r.uses_reference == ()
+    assert len(r.losses) == STEPS
+    np.testing.assert_allclose(r.losses, losses, rtol=1e-10)
+    np.testing.assert_allclose(r.reference_losses, losses, rtol=1e-10)
+    assert losses[-1] < losses[0] / 2  # it did train
+
+
+def test_the_story_file_leaves_the_reference_at_its_dAL():
+    trainer, start, losses = engine_run("relu", steps=5)
+    r = run_file(EXAMPLES / "story_mistakes.py", trainer, start, "relu", steps=5)
+    assert r.error is None
+    d = r.divergence
+    assert (d.step, d.function, d.tensor) == (0, "L_model_backward", "dW2")
+    assert d.max_abs_error > 1 and "step 0: L_model_backward leaves the reference: dW2 differs" in d.message
+    assert r.losses[0] == losses[0] and r.losses[-1] > losses[-1]  # same start, then it does not learn
+
+
+def test_a_loop_in_the_learner_stops_its_run_not_the_reference(tmp_path):
+    text = plant(STORY_FIXED, "update_parameters", "    L = len(parameters) // 2\n",
+                 "    L = len(parameters) // 2\n    while L:\n        pass\n")
+    trainer, start, losses = engine_run("linear", steps=3)
+    path = write(tmp_path, text)
+    r = run_file(path, trainer, start, "linear", steps=3, limit=0.3)
+    assert r.error.startswith(f"step 0: update_parameters: did not return within 0.3 s at {path}:")
+    assert r.losses == [] and len(r.reference_losses) == 3
+
+
+def test_a_function_the_file_lacks_is_the_reference(tmp_path):
+    trainer, start, losses = engine_run("linear", steps=3)
+    r = run_file(write(tmp_path, without(STORY_FIXED, "compute_cost")), trainer, start, "linear", steps=3)
+    assert r.uses_reference == ("compute_cost",) and r.divergence is None
+    np.testing.assert_allclose(r.losses, losses, rtol=1e-10)
