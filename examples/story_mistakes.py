@@ -3,7 +3,7 @@ learner's two mistakes (see the README's story).
 
 The cost is MSE, J = sum((AL - Y)^2) / (2m), which is right. Two lines are not:
 1. L_model_forward keeps a ReLU on the output layer, so a prediction whose Z is negative is
-   clipped to 0 and its gradient there is 0: those samples never learn (the zeros in his plot);
+   clipped to 0 and its gradient there is 0: those samples get no gradient of their own (the zeros in his plot);
 2. L_model_backward takes dAL as the derivative of that ReLU ("if A > 0: dA = 1") instead of
    the derivative of the loss, dAL = AL - Y.
 

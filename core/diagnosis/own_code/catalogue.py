@@ -168,7 +168,7 @@ def _update(sign=1.0, skip_bias=False):
 
 _OUTPUT_WHY = ("the output layer's activation must fit the cost: sigmoid for cross-entropy (AL is a "
                "probability), none for MSE regression (a ReLU output clips predictions at 0, where the "
-               "gradient is 0 and they never recover)")
+               "gradient is 0: they move only when the shared weights happen to lift them)")
 
 CATALOGUE: tuple[Mistake, ...] = (
     Mistake("cache_holds_A", "sigmoid", "sigmoid must return (A, Z): the backward step needs Z in the cache, not A",

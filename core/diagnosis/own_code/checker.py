@@ -242,7 +242,7 @@ WHY_OUTPUT = {
     "mse": "MSE regression needs no activation (linear) there",
 }
 HARM = {
-    "relu": "a ReLU output clips predictions at 0, where its gradient is 0, so those samples never learn",
+    "relu": "a ReLU output clips predictions at 0, where its gradient is 0, so those samples get no gradient of their own",
     "sigmoid": "a sigmoid output can only predict values in (0, 1)",
 }
 
