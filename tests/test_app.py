@@ -14,6 +14,7 @@ from core.logs.runlog import loads_strict, read_log
 from core.diagnosis.findings import Finding
 from core.diagnosis.snapshot import HISTORY_POINTS, take_snapshot
 from core.engine.trainer import Trainer
+from core.files import export_path
 from tui_trainer import session as S
 from tui_trainer.screens.help import HelpScreen
 from tui_trainer.session import Command, Session, next_in
@@ -106,14 +107,14 @@ async def test_manual_steps_are_disabled_while_running(tui_app, settle, wait_unt
         await settle(pilot)
         await pilot.press("r")
         await wait_until(pilot, lambda: app.frame.running, what="training to run")
-        assert app.check_action("step", ()) is None
+        assert app.check_action("send", (S.STEP, 1)) is None
         assert app.check_action("multi_step", ()) is None
         sent = app.sent
         await pilot.press("space", "n")
         assert app.sent == sent  # greyed-out keys send nothing
         await pilot.press("r")
         await settle(pilot)
-        assert app.check_action("step", ()) is True
+        assert app.check_action("send", (S.STEP, 1)) is True
 
 
 # ---- settings --------------------------------------------------------------------------------
@@ -513,9 +514,9 @@ def test_cycles():
 
 
 def test_export_path_never_reuses_a_name(tmp_path):
-    p1 = S.export_path(tmp_path, now=0.0)
+    p1 = export_path(tmp_path, now=0.0)
     p1.write_text("")
-    p2 = S.export_path(tmp_path, now=0.0)
+    p2 = export_path(tmp_path, now=0.0)
     assert p1 != p2 and p1.name.startswith("run-") and p2.name.endswith("-2.jsonl")
 
 
@@ -566,3 +567,11 @@ def test_snapshot_carries_findings_over_when_not_diagnosing():
 def test_snapshot_of_a_fresh_trainer_has_an_empty_history():
     s = take_snapshot(story_trainer())
     assert s.step == 0 and len(s.hist_step) == 0
+
+
+def test_a_broken_install_is_an_error_not_the_help(monkeypatch):
+    import sys
+    from tui_trainer.cli import main
+    monkeypatch.setitem(sys.modules, "tui_trainer.app", None)  # importing it raises ImportError
+    with pytest.raises(ImportError):
+        main([])

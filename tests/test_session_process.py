@@ -20,7 +20,7 @@ from core.engine.data import story_problem
 from core.logs.runlog import loads_strict
 from core.engine.trainer import Trainer
 from tui_trainer import session as S
-from tui_trainer.session_process import ProcessSession, TrainingError, backend_name, make_session
+from tui_trainer.session import ProcessSession, TrainingError, backend_name, make_session
 
 
 class Broken(Trainer):
@@ -156,7 +156,7 @@ def test_the_training_process_exits_when_the_app_dies(tmp_path):
         from core.engine.data import story_problem
         from core.engine.trainer import Trainer
         from tui_trainer import session as S
-        from tui_trainer.session_process import ProcessSession
+        from tui_trainer.session import ProcessSession
         if __name__ == "__main__":
             got = threading.Event()
             ps = ProcessSession(Trainer(TrainConfig(), story_problem()), lambda f: got.set(), lambda n: None)
@@ -213,11 +213,14 @@ async def test_the_app_on_the_process_backend_trains_exports_and_saves_on_quit(t
         await pilot.press("r", "e")
         await settle(pilot)
         await wait_until(pilot, lambda: len(list(runs.glob("*.jsonl"))) == 1, what="the export")
+        (exported,) = runs.glob("*.jsonl")
         await pilot.press("space")
         await settle(pilot)
         step = app.frame.snapshot.step
         await pilot.press("q")
-    saved = sorted(runs.glob("*.jsonl"))
-    assert len(saved) == 2 and app.quit_report == [(False, f"unsaved training saved to {saved[-1]}")]
-    records = [loads_strict(line) for line in saved[-1].read_text().splitlines()]
+    # Told apart by when they appeared, not by name: in the same second the quit-save is
+    # run-<time>-2.jsonl, which sorts before the export's run-<time>.jsonl.
+    (quit_saved,) = set(runs.glob("*.jsonl")) - {exported}
+    assert app.quit_report == [(False, f"unsaved training saved to {quit_saved}")]
+    records = [loads_strict(line) for line in quit_saved.read_text().splitlines()]
     assert records[-1]["step"] == step  # the quit-save has the step taken after the export

@@ -24,7 +24,7 @@ import pytest
 
 import core.files
 from core.logs.runlog import loads_strict, read_log
-from tui_trainer import session as S
+from tui_trainer.session import handlers
 from tui_trainer.widgets.notice_line import NoticeLine
 from tui_trainer.widgets.status_line import StatusLine
 
@@ -197,7 +197,7 @@ async def test_full_disk_export_is_a_notification_leaves_no_file_and_training_go
 async def test_csv_failure_keeps_the_jsonl_and_says_so(tui_app, settle, tmp_path, monkeypatch):
     def fail(path, trainer):
         raise OSError(f"{path}: cannot write (No space left on device)")
-    monkeypatch.setattr(S, "export_csv", fail)
+    monkeypatch.setattr(handlers, "export_csv", fail)
     runs = tmp_path / "runs"
     app = tui_app(runs_dir=runs)
     async with app.run_test(size=SIZE) as pilot:

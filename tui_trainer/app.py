@@ -1,69 +1,42 @@
 """The Textual app: keys become session commands; session frames go down to the screen.
 
-The trainer lives in one thread worker (via Session); the app never touches it."""
+What each key does is in command_table.py; the trainer lives with the session (a separate
+process by default, or a thread: tui_trainer/session/), which the app never reaches around."""
 from __future__ import annotations
 
 import asyncio
 import signal
 import sys
+from functools import partial
 from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.engine.trainer import Trainer
 
-from . import session as S
+from . import protocol as P
+from .command_table import KEYS, PAUSED_ONLY, bindings
 from .messages import FrameReady, SessionNotice
+from .protocol import Command, Frame, Notice
 from .screens.checks import ChainRuleScreen, CheckScreen, GradCheckScreen, LRFindScreen, OverfitScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
-from .session import Command, Frame, Session
-from .session_process import make_session
+from .session import make_session
 
 MULTI_STEPS = (10, 100, 1000)
-CHECKS_GROUP = Binding.Group("Chk", compact=True)
 # Signals that end the TUI like `q` (save the unsaved log, restore the terminal), with the
 # usual 128 + signal number exit status.
 SIGNAL_EXIT = {signal.SIGTERM: 143, signal.SIGINT: 130, signal.SIGHUP: 129}
-# Actions that train by hand: off while the run loop is training.
-MANUAL_ACTIONS = {"step", "multi_step"}
 
 
 class TrainerApp(App):
     TITLE = "tui-trainer"
     CSS_PATH = "styles/app.tcss"
-    BINDINGS = [
-        Binding("space", "step", "Step", tooltip="One gradient-descent step", id="step"),
-        Binding("n", "multi_step", "N steps", tooltip="Run N steps (N is in the status line)", id="multi_step"),
-        Binding("N", "cycle_multi", "Cycle N", tooltip="Cycle N: 10 → 100 → 1000", id="cycle_multi"),
-        Binding("r", "run_pause", "Run", id="run_pause"),
-        Binding("a", "cycle_output", "Out g", tooltip="Cycle the output activation, keeping the weights"),
-        Binding("h", "cycle_hidden", "Hid g", tooltip="Cycle the hidden activation, keeping the weights"),
-        Binding("plus", "lr_up", "lr×2", key_display="+"),
-        Binding("minus", "lr_down", "lr÷2", key_display="-"),
-        Binding("z", "toggle_normalize", "Norm", tooltip="Toggle normalisation (restarts from step 0)"),
-        Binding("s", "new_seed", "Seed", tooltip="New seed and re-initialise"),
-        Binding("0", "reset", "Reset", tooltip="Back to step 0 with the same seed"),
-        Binding("e", "export", "Export", tooltip="Export the run log to runs/"),
-        # The diagnosis keys share one footer entry ("gblo Chk") so ? and q still fit at 120 columns.
-        Binding("g", "gradcheck", "Gradient check", tooltip="Gradient check on the current parameters",
-                group=CHECKS_GROUP),
-        Binding("b", "baseline", "Baseline overlay", tooltip="Polynomial baseline on the fit plot: degree 1 → 2 → 3 → 4 → off",
-                group=CHECKS_GROUP),
-        Binding("l", "lr_find", "LR range test", tooltip="LR range test on a copy; enter applies the suggested rate",
-                group=CHECKS_GROUP),
-        Binding("o", "overfit", "Overfit 2 samples", tooltip="Overfit a tiny batch of 2 samples on a copy",
-                group=CHECKS_GROUP),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit", priority=True),
-        # Textual's default Ctrl+C only says "press ctrl+q"; here it quits like q (and saves).
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-    ]
+    BINDINGS = bindings()
 
     frame: reactive[Frame | None] = reactive(None)
     """Latest frame from the training thread."""
@@ -75,7 +48,7 @@ class TrainerApp(App):
         self.runs_dir = runs_dir
         self.sent = 0  # commands sent; frame.applied catches up when the session is idle
         # backend: "thread" (tests reach into its trainer) or "process" (run_tui's default, see
-        # session_process.py); None reads $TUI_TRAINER_BACKEND.
+        # tui_trainer/session/process.py); None reads $TUI_TRAINER_BACKEND.
         self.session = make_session(trainer, lambda f: self.post_message(FrameReady(f)),
                                     lambda n: self.post_message(SessionNotice(n)), backend)
         self.main = MainScreen()
@@ -116,7 +89,7 @@ class TrainerApp(App):
         if event.worker.group == "training" and event.state == WorkerState.ERROR:
             error = f"{event.worker.error.__class__.__name__}: {event.worker.error}"
             self.main.error = error
-            self.main.notice = S.Notice(f"Training stopped by an error: {error}", "error")
+            self.main.notice = Notice(f"Training stopped by an error: {error}", "error")
             self.notify(f"Training stopped by an error: {error}", severity="error", timeout=30)
 
     @property
@@ -125,52 +98,29 @@ class TrainerApp(App):
         f = self.frame
         return f is not None and f.applied == self.sent and not f.running
 
-    # ---- keys -------------------------------------------------------------------------------
+    # ---- keys (command_table.KEYS) ---------------------------------------------------------
     def send(self, name: str, value: object = None) -> None:
         self.sent += 1
         self.session.send(Command(name, value))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MANUAL_ACTIONS and self.frame is not None and self.frame.running:
+        if (action, parameters) in PAUSED_ONLY and self.frame is not None and self.frame.running:
             return None  # shown greyed out while running
         return True
 
-    def action_step(self) -> None:
-        self.send(S.STEP, 1)
+    def action_send(self, name: str, value: object = None) -> None:
+        """A key that sends the session a command as it stands in the table."""
+        self.send(name, value)
 
     def action_multi_step(self) -> None:
-        self.send(S.STEP, self.multi)
+        self.send(P.STEP, self.multi)
 
     def action_cycle_multi(self) -> None:
         self.multi = MULTI_STEPS[(MULTI_STEPS.index(self.multi) + 1) % len(MULTI_STEPS)]
         self.main.multi = self.multi
 
-    def action_run_pause(self) -> None:
-        self.send(S.RUN)
-
-    def action_cycle_output(self) -> None:
-        self.send(S.CYCLE_OUTPUT)
-
-    def action_cycle_hidden(self) -> None:
-        self.send(S.CYCLE_HIDDEN)
-
-    def action_lr_up(self) -> None:
-        self.send(S.SCALE_LR, 2.0)
-
-    def action_lr_down(self) -> None:
-        self.send(S.SCALE_LR, 0.5)
-
-    def action_toggle_normalize(self) -> None:
-        self.send(S.TOGGLE_NORMALIZE)
-
-    def action_new_seed(self) -> None:
-        self.send(S.NEW_SEED)
-
-    def action_reset(self) -> None:
-        self.send(S.RESET)
-
     def action_export(self) -> None:
-        self.send(S.EXPORT, str(self.runs_dir or Path.cwd() / "runs"))
+        self.send(P.EXPORT, str(self.runs_dir or Path.cwd() / "runs"))
 
     # ---- diagnosis (issue 4): the session runs the checks; screens show the answers ----------
     def _open_check(self, screen_class, command: str, callback=None) -> None:
@@ -182,23 +132,20 @@ class TrainerApp(App):
         self.push_screen(screen, callback)
 
     def action_gradcheck(self) -> None:
-        self._open_check(GradCheckScreen, S.GRADCHECK)
+        self._open_check(GradCheckScreen, P.GRADCHECK)
 
     def action_lr_find(self) -> None:
-        self._open_check(LRFindScreen, S.LR_FIND, self._apply_lr)
+        self._open_check(LRFindScreen, P.LR_FIND, self._apply_lr)
 
     def _apply_lr(self, lr: float | None) -> None:
         if lr is not None:
-            self.send(S.SET_LR, lr)
+            self.send(P.SET_LR, lr)
 
     def action_overfit(self) -> None:
-        self._open_check(OverfitScreen, S.OVERFIT)
-
-    def action_baseline(self) -> None:
-        self.send(S.BASELINE)
+        self._open_check(OverfitScreen, P.OVERFIT)
 
     def inspect_sample(self, position: int | None) -> None:
-        self.send(S.INSPECT, position)
+        self.send(P.INSPECT, position)
 
     def on_sample_table_inspect(self, message) -> None:
         self.inspect_sample(message.position)
@@ -260,12 +207,11 @@ class TrainerApp(App):
         self._signals.clear()
 
     def get_system_commands(self, screen: Screen):
-        yield from super().get_system_commands(screen)
-        for b in self.BINDINGS:
-            if b.action in ("quit",):
-                continue
-            yield SystemCommand(f"{b.description} ({b.key_display or b.key})", b.tooltip or b.description,
-                                getattr(self, f"action_{b.action}"))
+        yield from super().get_system_commands(screen)  # Textual's own include quitting
+        for k in KEYS:
+            if k.bound and k.action != "quit":
+                yield SystemCommand(f"{k.label} ({k.shown})", k.help or k.label,
+                                    partial(self.run_action, k.action_string))
 
 
 def run_tui(trainer: Trainer, backend: str | None = None) -> int:

@@ -1,21 +1,19 @@
-"""Messages from the training thread to the app. Posting a message is thread-safe."""
+"""Messages from the session to the app. Posting a message is thread-safe."""
 from __future__ import annotations
 
 from textual.message import Message
 
-from .session import Frame, Notice
+from .protocol import Frame, Notice
 
 
 class FrameReady(Message):
-    """A new frame to draw. A newer frame waiting in the queue makes this one redundant, so
-    a slow screen skips stale frames instead of falling behind (as toolong's SizeChanged)."""
+    """A new frame to draw. The app acknowledges each one once drawn (session.frame_drawn);
+    the session's Pacer holds the next periodic frame back until then, so frames the screen is
+    too slow for are skipped instead of piling up in the queue."""
 
     def __init__(self, frame: Frame) -> None:
         super().__init__()
         self.frame = frame
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, FrameReady)
 
 
 class SessionNotice(Message):

@@ -15,7 +15,8 @@ from textual.widgets import Static
 
 from core.diagnosis.diagnostics import GRADCHECK, LR_FIND, OVERFIT, CheckResult
 
-from ..session import Frame
+from ..command_table import bindings
+from ..protocol import Frame
 from ..widgets.check_views import chain_text, gradcheck_text, lr_find_text, overfit_text
 from ..widgets.curve_plot import CurvePlot, Series
 
@@ -142,9 +143,7 @@ class ChainRuleScreen(ModalScreen):
         Binding("up,k", "move(-1)", "Previous sample"),
         Binding("down,j", "move(1)", "Next sample"),
         # The cure and its effect, without leaving the inspector (the app runs them as usual).
-        Binding("a", "app.cycle_output", "Output activation"),
-        Binding("space", "app.step", "Step"),
-        Binding("n", "app.multi_step", "N steps"),
+        *bindings("a", "space", "n", on_app=True),
     ]
 
     frame: reactive[Frame | None] = reactive(None)

@@ -1,4 +1,4 @@
-"""Help: what each key does and the formulas behind the screen."""
+"""Help: what each key does (from command_table.py) and the formulas behind the screen."""
 from __future__ import annotations
 
 from rich.table import Table
@@ -9,26 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS = (
-    ("space", "one gradient-descent step (paused only)"),
-    ("n", "N steps (paused only)"),
-    ("N", "cycle N: 10 → 100 → 1000"),
-    ("r", "run / pause"),
-    ("a", "output activation: relu → leaky_relu → swish → linear → sigmoid (weights kept)"),
-    ("h", "hidden activation: relu → leaky_relu → tanh → swish → linear → sigmoid (weights kept)"),
-    ("+ / -", "learning rate × 2 / ÷ 2"),
-    ("z", "normalisation on/off: restarts training from step 0"),
-    ("s", "new seed and re-initialise"),
-    ("0", "back to step 0 with the same seed"),
-    ("e", "export the run log (JSONL, events included) to runs/"),
-    ("g", "gradient check: backprop vs centred differences, relative error and band per tensor"),
-    ("b", "polynomial baseline on the fit plot: degree 1 → 2 → 3 → 4 → off, its J beside the network's"),
-    ("l", "LR range test on a copy (log-x plot); enter or l there applies the suggested rate"),
-    ("o", "overfit a tiny batch (2 samples) on a copy: can the network reach about 0 loss?"),
-    ("enter", "on a row of the sample table (tab or click to focus it): the chain rule for that sample"),
-    ("?", "this help  (escape closes it)"),
-    ("q", "quit, also while running"),
-)
+from ..command_table import help_rows
 
 FORMULAS = """\
 Forward, layer l:   Z[l] = W[l] A[l-1] + b[l]     A[l] = g(Z[l])
@@ -57,7 +38,7 @@ def keys_table() -> Table:
     t = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     t.add_column(style="bold cyan", no_wrap=True)
     t.add_column()
-    for key, what in KEYS:
+    for key, what in help_rows():
         t.add_row(key, what)
     return t
 

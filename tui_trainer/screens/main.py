@@ -10,7 +10,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from ..session import Frame, Notice
+from ..protocol import Frame, Notice
+from ..session.pacing import RateLimit
 from ..widgets.fmt import num
 from ..widgets.findings_panel import FindingsPanel
 from ..widgets.fit_plot import FitPlot
@@ -29,6 +30,12 @@ THROTTLE = {"LossCurve, FitPlot": 0.2, "SampleTable, SignStrip, UnitGrid, Findin
 
 
 class MainScreen(Screen):
+    # The compact footer leaves no space after a group's label ("gblo Checks? Help"): one
+    # space after it, none before the group's keys, as between the other entries.
+    DEFAULT_CSS = """
+    MainScreen Footer.-compact KeyGroup.-compact { padding-left: 0; }
+    MainScreen Footer.-compact FooterLabel { margin: 0 1 0 0; }
+    """
     AUTO_FOCUS = None  # keys go to the app; the table takes focus (and shows a cursor) on click or tab
     frame: reactive[Frame | None] = reactive(None)
     """Latest frame from the session: every widget draws from it."""
@@ -41,7 +48,7 @@ class MainScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._pushed_at: dict[str, float] = {}  # widget group -> when it last got a snapshot
+        self._rates = {selector: RateLimit(interval) for selector, interval in THROTTLE.items()}
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -93,9 +100,8 @@ class MainScreen(Screen):
             return  # a frame may still arrive while the app tears the screen down
         self.query_one(StatusLine).frame = frame
         now = monotonic()
-        for selector, interval in THROTTLE.items():
-            if not frame.running or now - self._pushed_at.get(selector, -interval) >= interval:
-                self._pushed_at[selector] = now
+        for selector, rate in self._rates.items():
+            if rate.take(now, force=not frame.running):
                 for widget in self.query(selector):
                     self._push_diag(widget, frame)
                     widget.snapshot = frame.snapshot

@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..session import Notice
+from ..protocol import Notice
 
 STYLES = {"information": "cyan", "warning": "yellow", "error": "bold red"}
 

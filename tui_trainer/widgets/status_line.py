@@ -5,7 +5,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ..session import Frame
+from ..protocol import Frame
 from .check_views import curvature_text
 from .fmt import num
 

@@ -1,4 +1,4 @@
-"""The training controller in its own process: the same API as `session.Session`.
+"""The process backend: the trainer in its own process, behind the same API as `Session`.
 
 With training in a thread, the UI and NumPy share one GIL; NumPy hardly releases it on the
 story's tiny arrays, so drawing ~10 frames a second cost training most of its speed and keys
@@ -11,10 +11,9 @@ waited behind training chunks. Here a child process owns the Trainer and runs th
 
 Commands travel as the `Command` objects themselves, so every command the Session knows (and
 any added later) works here without being listed again. Frames collapse: the reader hands the
-UI only the newest of the frames waiting, notices in order. The child keeps out of the
-terminal's signals (its own process group: the app decides how to quit and asks it to save
-first) and stops when the app closes it or goes away (its command pipe reaches end-of-file). An exception in the child comes back
-as `TrainingError` from `run_loop`, which the app shows like any training error.
+UI only the newest of the frames waiting (through a Pacer, one at a time), notices in order.
+The child (child.py) stops when the app closes it or goes away. An exception in the child
+comes back as `TrainingError` from `run_loop`, which the app shows like any training error.
 
 The child is started with 'spawn' (or 'forkserver'), never 'fork': forking a threaded Textual
 app can copy a lock held by another thread into the child.
@@ -24,18 +23,18 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
-import queue
-import signal
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Callable
 
 from core.engine.trainer import Trainer
 
-from .session import Command, Frame, Notice, Session
+from ..protocol import Command, Frame, Notice
+from .child import child_main
+from .loop import Session
+from .pacing import Pacer
 
 BACKENDS = ("process", "thread")
 BACKEND_ENV = "TUI_TRAINER_BACKEND"
@@ -71,7 +70,6 @@ class ProcessSession:
     exactly one thread, as with Session."""
 
     STOP_TIMEOUT = 10.0     # after close(), how long the child may take to answer before it is ended
-    HOLD_LIMIT = 1.0        # a frame the UI has not acknowledged in this long no longer holds others back
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
                  on_notice: Callable[[Notice], None], fps: float = 10.0, context: str = "spawn"):
@@ -89,9 +87,10 @@ class ProcessSession:
         self._loop_done.set()
         self._process = None
         self._local: Session | None = None      # saves the trainer when no child ever started
-        self._frame_lock = threading.Lock()
-        self._held: Frame | None = None          # newest frame not yet handed to the UI
-        self._handed: float | None = None        # when the last frame went to the UI, until drawn
+        # The child already paces its frames (fps); here they go to the UI one at a time.
+        # (Textual only merges a FrameReady with the one right behind it in its queue; with
+        # other messages in between, frames the UI is too slow for would pile up.)
+        self._pacer = Pacer(on_frame, fps)
 
     # ---- the UI side -------------------------------------------------------------------
     def send(self, cmd: Command) -> None:
@@ -100,24 +99,8 @@ class ProcessSession:
         self._post(("cmd", cmd))
 
     def frame_drawn(self) -> None:
-        """The UI has drawn the last frame handed to it: hand it the newest one held back
-        meanwhile. (Textual only merges a FrameReady with the one right behind it in its queue;
-        with other messages in between, frames the UI is too slow for would pile up.)"""
-        with self._frame_lock:
-            frame, self._held = self._held, None
-            self._handed = None if frame is None else time.monotonic()
-        if frame is not None:
-            self._on_frame(frame)
-
-    def _deliver(self, frame: Frame) -> None:
-        """One frame at a time in the UI's queue; newer ones replace the one held back. A UI
-        that never acknowledges still gets one a second (HOLD_LIMIT)."""
-        with self._frame_lock:
-            if self._handed is not None and time.monotonic() - self._handed < self.HOLD_LIMIT:
-                self._held = frame
-                return
-            self._held, self._handed = None, time.monotonic()
-        self._on_frame(frame)
+        """The UI has drawn the last frame handed to it: hand it the newest one held back."""
+        self._pacer.ack()
 
     def close(self) -> None:
         """Ask the training process to stop after its current chunk."""
@@ -168,10 +151,7 @@ class ProcessSession:
                 raise TrainingError("the training process did not stop in time and was ended")
             try:
                 if not conn.poll(0.05):
-                    with self._frame_lock:
-                        held = self._held
-                    if held is not None:
-                        self._deliver(held)  # hands it over once HOLD_LIMIT has passed
+                    self._pacer.release()  # a held frame, once the UI is free or lets it pass
                     continue
                 frame = None
                 while True:  # everything waiting: the newest frame wins, notices keep their order
@@ -181,7 +161,7 @@ class ProcessSession:
                         frame = msg[1]
                     else:
                         if frame is not None:
-                            self._deliver(frame)
+                            self._pacer.offer(frame)
                             frame = None
                         if kind == "notice":
                             self._on_notice(msg[1])
@@ -192,7 +172,7 @@ class ProcessSession:
                     if not conn.poll():
                         break
                 if frame is not None:
-                    self._deliver(frame)
+                    self._pacer.offer(frame)
             except (EOFError, OSError):
                 proc.join(1.0)
                 raise TrainingError(f"the training process ended unexpectedly (exit code {proc.exitcode})") from None
@@ -240,6 +220,7 @@ class ProcessSession:
         return None if path is None else Path(path)
 
 
+
 @contextlib.contextmanager
 def _stderr_for_children():
     """Starting a process also starts multiprocessing's resource tracker, which is handed
@@ -253,90 +234,3 @@ def _stderr_for_children():
             yield
         finally:
             sys.stderr = saved
-
-
-# ---- the child process ---------------------------------------------------------------------
-def child_main(trainer: Trainer, commands, out, fps: float) -> None:
-    """Own the trainer: the Session loop in this process's main thread, commands read in
-    another, then (after close) save requests until told to exit or the app goes away."""
-    # Signals from the terminal (Ctrl+C, a closed window) go to the app, which asks us to save
-    # before it ends: a process group of our own keeps them from reaching us first. SIGTERM
-    # aimed at this process still ends it (multiprocessing's clean-up at exit relies on that).
-    try:
-        os.setpgid(0, 0)
-    except OSError:
-        pass
-    for sig in (signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, signal.SIG_IGN)
-    _silence_output()
-    send_lock = threading.Lock()
-    gone = threading.Event()   # the app's end of a pipe is closed: nobody to talk to
-
-    def emit(msg: tuple) -> None:
-        if gone.is_set():
-            return
-        with send_lock:
-            try:
-                out.send(msg)
-            except (OSError, ValueError):
-                gone.set()
-                session.close()
-
-    def on_frame(frame: Frame) -> None:
-        emit(("frame", frame))
-        session.frame_drawn()  # nobody here shares our GIL: never wait for the screen
-
-    session = Session(trainer, on_frame, lambda n: emit(("notice", n)), fps)
-    session.GIL_YIELD = 0.0  # no UI thread in this process to yield to
-    control: queue.SimpleQueue[tuple] = queue.SimpleQueue()
-
-    def read_commands() -> None:
-        try:
-            while True:
-                msg = commands.recv()
-                if msg[0] == "cmd":
-                    session.send(msg[1])
-                elif msg[0] == "close":
-                    session.close()
-                else:
-                    control.put(msg)
-        except (EOFError, OSError):
-            gone.set()
-        session.close()
-        control.put(("exit",))
-
-    threading.Thread(target=read_commands, name="commands", daemon=True).start()
-    try:
-        session.run_loop(gone.is_set)
-    except BaseException as e:  # reported to the app, which shows it; saving stays possible
-        emit(("error", f"{e.__class__.__name__}: {e}", traceback.format_exc()))
-    else:
-        emit(("stopped",))
-    while True:
-        msg = control.get()
-        if msg[0] == "exit":
-            return
-        if msg[0] == "save":
-            emit(("saved", *_save(session, Path(msg[1]))))
-
-
-def _save(session: Session, directory: Path) -> tuple[str | None, str | None]:
-    try:
-        path = session.save_unsaved(directory, timeout=1.0)
-    except OSError as e:
-        return None, str(e)
-    except Exception as e:  # a bug must not leave the app waiting
-        return None, f"{e.__class__.__name__}: {e}"
-    return (None if path is None else str(path)), None
-
-
-def _silence_output() -> None:
-    """The terminal belongs to the app's screen: stray prints or warnings from here would
-    scribble over it. Errors travel through the pipe instead."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-    except OSError:
-        pass

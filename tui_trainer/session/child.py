@@ -1,0 +1,105 @@
+"""The training process: owns the trainer and runs the Session loop for the app (process.py).
+
+It keeps out of the terminal's signals (its own process group: the app decides how to quit and
+asks it to save first), writes nothing to the terminal (errors travel through the pipe), and
+stops when the app closes it or goes away (its command pipe reaches end-of-file).
+"""
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import threading
+import traceback
+from pathlib import Path
+
+from core.engine.trainer import Trainer
+
+from ..protocol import Frame
+from .loop import Session
+
+
+def child_main(trainer: Trainer, commands, out, fps: float) -> None:
+    """Own the trainer: the Session loop in this process's main thread, commands read in
+    another, then (after close) save requests until told to exit or the app goes away."""
+    # Signals from the terminal (Ctrl+C, a closed window) go to the app, which asks us to save
+    # before it ends: a process group of our own keeps them from reaching us first. SIGTERM
+    # aimed at this process still ends it (multiprocessing's clean-up at exit relies on that).
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    _silence_output()
+    send_lock = threading.Lock()
+    gone = threading.Event()   # the app's end of a pipe is closed: nobody to talk to
+
+    def emit(msg: tuple) -> None:
+        if gone.is_set():
+            return
+        with send_lock:
+            try:
+                out.send(msg)
+            except (OSError, ValueError):
+                gone.set()
+                session.close()
+
+    def on_frame(frame: Frame) -> None:
+        emit(("frame", frame))
+        session.frame_drawn()  # nobody here shares our GIL: never wait for the screen
+
+    session = Session(trainer, on_frame, lambda n: emit(("notice", n)), fps)
+    session.GIL_YIELD = 0.0  # no UI thread in this process to yield to
+    control: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+
+    def read_commands() -> None:
+        try:
+            while True:
+                msg = commands.recv()
+                if msg[0] == "cmd":
+                    session.send(msg[1])
+                elif msg[0] == "close":
+                    session.close()
+                else:
+                    control.put(msg)
+        except (EOFError, OSError):
+            gone.set()
+        session.close()
+        control.put(("exit",))
+
+    threading.Thread(target=read_commands, name="commands", daemon=True).start()
+    try:
+        session.run_loop(gone.is_set)
+    except BaseException as e:  # reported to the app, which shows it; saving stays possible
+        emit(("error", f"{e.__class__.__name__}: {e}", traceback.format_exc()))
+    else:
+        emit(("stopped",))
+    while True:
+        msg = control.get()
+        if msg[0] == "exit":
+            return
+        if msg[0] == "save":
+            emit(("saved", *_save(session, Path(msg[1]))))
+
+
+def _save(session: Session, directory: Path) -> tuple[str | None, str | None]:
+    try:
+        path = session.save_unsaved(directory, timeout=1.0)
+    except OSError as e:
+        return None, str(e)
+    except Exception as e:  # a bug must not leave the app waiting
+        return None, f"{e.__class__.__name__}: {e}"
+    return (None if path is None else str(path)), None
+
+
+def _silence_output() -> None:
+    """The terminal belongs to the app's screen: stray prints or warnings from here would
+    scribble over it. Errors travel through the pipe instead."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass

@@ -1,0 +1,170 @@
+"""The training loop: one thread owns the Trainer; everyone else sends it commands.
+
+The UI never calls the trainer. It calls `Session.send(Command(...))`; the owning thread applies
+commands between short training chunks (about 20 ms each, so a key acts well within 100 ms)
+and hands back `Frame`s and `Notice`s (tui_trainer/protocol.py) through two callbacks, paced by
+a `Pacer` (at most `fps` frames a second while running).
+
+The API is deliberately small and free of Textual: `send`, `run_loop`, `close`, `frame_drawn`
+(the UI's acknowledgement of a frame), `wait_stopped`, `save_unsaved` and two callbacks, so the
+process backend (process.py) can offer the same. What each command does is in handlers.py.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from core.diagnosis.diagnostics import LiveDiagnostics
+from core.diagnosis.snapshot import take_snapshot
+from core.engine.trainer import Trainer
+from core.files import export_path, make_folder, write_atomic
+from core.logs.runlog import export_lines
+
+from ..protocol import Command, Frame, Notice
+from .handlers import Handlers
+from .pacing import Pacer, RateLimit
+
+
+class Session(Handlers):
+    CHUNK_SECONDS = 0.02      # a command waits at most about one chunk
+    FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running
+    GIL_YIELD = 0.001         # pause after each chunk for a UI thread sharing the GIL (0: none to share)
+
+    def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
+                 on_notice: Callable[[Notice], None], fps: float = 10.0):
+        self._trainer = trainer
+        self._on_notice = on_notice
+        self._pacer = Pacer(on_frame, fps)
+        self._findings_rate = RateLimit(self.FINDINGS_INTERVAL)
+        self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._closed = threading.Event()
+        self._running = False
+        self._applied = 0
+        self._chunk = 64          # steps per chunk, adapted to CHUNK_SECONDS
+        self._findings: tuple = ()  # the last diagnose()'s Findings, carried between frames
+        self._diag = LiveDiagnostics()
+        # Quitting must not lose training: what the last export (or the start) covered, and
+        # whether the owning thread has let go of the trainer, so the UI side may save it.
+        self._saved_mark = self._mark()
+        self._loop_done = threading.Event()
+        self._loop_done.set()
+        self._handlers = self.handlers()
+
+    # ---- the UI side -------------------------------------------------------------------
+    def send(self, cmd: Command) -> None:
+        """Queue a command for the owning thread (thread-safe, never blocks)."""
+        self._queue.put(cmd)
+
+    def frame_drawn(self) -> None:
+        """The UI has drawn the latest frame (thread-safe)."""
+        self._pacer.ack()
+
+    def close(self) -> None:
+        """Ask the loop to finish after its current chunk."""
+        self._closed.set()
+        self._queue.put(None)
+
+    # ---- the owning thread ---------------------------------------------------------------
+    def run_loop(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Own the trainer until close() or cancelled(): apply commands, train while running,
+        deliver frames. Blocks; run it in exactly one thread."""
+        self._loop_done.clear()
+        try:
+            self._publish(force_findings=True)
+            while not (self._closed.is_set() or cancelled()):
+                changed = self._drain(block=not self._running)
+                if self._running and not self._pacer.acked:
+                    # A thread backend shares one GIL with the UI: drawing uncontended is what
+                    # keeps keys and frames prompt, so training pauses (one frame interval at
+                    # most) until the screen has drawn. The training process acks at once.
+                    self._pacer.wait_ack(self._pacer.rate.interval)
+                    changed = self._drain(block=False) or changed
+                if self._running:
+                    self._train_chunk()
+                    changed = changed or not self._running  # it stopped (diverged): show that frame
+                if changed or (self._running and self._pacer.due(time.monotonic())):
+                    self._publish(force_findings=not self._running)
+        finally:
+            self._running = False
+            self._loop_done.set()
+
+    def _drain(self, block: bool) -> bool:
+        """Apply every queued command; when paused, wait briefly for the first one."""
+        changed = False
+        try:
+            cmd = self._queue.get(timeout=0.1) if block else self._queue.get_nowait()
+        except queue.Empty:
+            return False
+        while cmd is not None:
+            self._apply(cmd)
+            self._applied += 1
+            changed = True
+            try:
+                cmd = self._queue.get_nowait()
+            except queue.Empty:
+                break
+        return changed
+
+    def _apply(self, cmd: Command) -> None:
+        self._handlers[cmd.name](cmd.value)
+
+    def _train_chunk(self) -> None:
+        t = self._trainer
+        t0 = time.perf_counter()
+        t.run(self._chunk)
+        dt = time.perf_counter() - t0
+        # Aim each chunk at CHUNK_SECONDS so commands wait at most that long.
+        if dt > 0:
+            target = self._chunk * self.CHUNK_SECONDS / dt
+            self._chunk = int(min(max(target, 1), 4 * self._chunk, 200_000))
+        if t.status != "ok":
+            self._running = False
+            self._notice(f"Training diverged: {t.diverged_reason}. Lower the learning rate (-) or reset (0).",
+                         "error")
+        # Let the UI thread take the GIL between chunks.
+        time.sleep(self.GIL_YIELD)
+
+    def _publish(self, force_findings: bool) -> None:
+        """Hand the UI a frame now: a change (a key's effect) never waits for the pacer."""
+        now = time.monotonic()
+        with_findings = self._findings_rate.take(now, force=force_findings)
+        snap = take_snapshot(self._trainer, with_findings=with_findings, previous_findings=self._findings)
+        if with_findings:
+            self._findings = snap.findings
+        diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now)
+        self._pacer.hand(Frame(snap, self._running, self._applied, diag))
+
+    def _notice(self, text: str, severity: str = "information", path: str | None = None) -> None:
+        self._on_notice(Notice(text, severity, path))
+
+    # ---- after the loop: saving what would otherwise be lost on quit ---------------------
+    def _mark(self) -> tuple[int, int]:
+        """Step attempts and events so far: any change means there is something new to save."""
+        return self._trainer.tick, len(self._trainer.events)
+
+    @property
+    def unsaved(self) -> bool:
+        """Training or changes since the last export (False at step 0 with no events)."""
+        return self._mark() != self._saved_mark
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        """Wait until run_loop has returned (it does so after close()); True once it has."""
+        return self._loop_done.wait(timeout)
+
+    def save_unsaved(self, directory: Path, timeout: float = 5.0) -> Path | None:
+        """Once the loop has stopped, write the run log if anything is unsaved; returns the path
+        or None when there was nothing to save. Raises OSError (with a readable message) when
+        the file cannot be written, or when the loop did not stop in time."""
+        if not self.wait_stopped(timeout):
+            raise OSError("training did not stop in time; run log not saved")
+        if not self.unsaved:
+            return None
+        return self._write_log(directory)
+
+    def _write_log(self, directory: Path) -> Path:
+        path = write_atomic(export_path(make_folder(directory)), export_lines(self._trainer))
+        self._saved_mark = self._mark()
+        return path
