@@ -23,9 +23,10 @@ from ..widgets.status_line import StatusLine
 from ..widgets.unit_grid import UnitGrid
 
 NARROW_BELOW = 100  # columns: below this the lower panels stack and the body scrolls
-# While training runs, drawing competes with training for the one GIL. The status line follows
-# every frame (~10/s); the plots and the per-sample panels, which change faster than anyone can
-# read them and cost far more to draw, follow at most this often. When paused: every frame.
+# While training runs, drawing takes CPU from training (a core on a small machine; with the
+# thread backend, the one GIL). The status line follows every frame (~10/s); the plots and the
+# per-sample panels, which change faster than anyone can read them and cost far more to draw,
+# follow at most this often (seconds, one RateLimit per group). When paused: every frame.
 THROTTLE = {"LossCurve, FitPlot": 0.2, "SampleTable, SignStrip, UnitGrid, FindingsPanel": 0.5}
 
 
