@@ -1,23 +1,28 @@
 """Helpers shared by the subcommands: building a trainer from options, and the summary."""
 from __future__ import annotations
 
+from core.diagnosis.evaluation import evaluate
+from core.diagnosis.findings import diagnose
+from core.engine.trainer import Trainer
+from core.files import clean
+
 from ..options import check_loss_fits, config_from_args, dataset_from_args
 
 
-def make_trainer(args):
-    from core.engine.trainer import Trainer
+def make_trainer(args) -> Trainer:
     config = config_from_args(args)
     data = dataset_from_args(args)
     check_loss_fits(config, data)
+    if config.loss == "bce" and config.output_activation != "sigmoid":
+        raise ValueError(f"--loss bce needs --output-activation sigmoid: cross-entropy reads the output as a "
+                         f"probability in (0, 1), which a {config.output_activation} output is not "
+                         "(use --loss mse to fit it as a regression)")
     if config.dev_fraction > 0 and data.m < 2:
         raise ValueError(f"--dev-fraction needs at least 2 samples, the data has {data.m}")
     return Trainer(config, data)
 
 
 def summarize(trainer) -> dict:
-    from core.diagnosis.evaluation import evaluate
-    from core.logs.runlog import clean
-
     ev = evaluate(trainer)
     return clean({
         "steps": trainer.step_count,
@@ -39,7 +44,6 @@ def summarize(trainer) -> dict:
 
 def findings_for(trainer, ev) -> list[dict]:
     """The diagnosis engine's findings in their JSON form (Finding.to_dict)."""
-    from core.diagnosis.findings import diagnose
     return [f.to_dict() for f in diagnose(trainer, ev)]
 
 
