@@ -23,13 +23,13 @@ from .bias_variance import BiasVariance, bias_variance
 from .chain_rule import ChainRule, inspect_sample
 from .curvature import Curvature, curvature
 from .evaluation import evaluate
-from .gradcheck import TensorCheck, gradient_check
+from .gradcheck import TensorCheck, gradient_check, nothing_to_check, why_zero
 from .loss_at_init import LossAtInit, loss_at_init
 from .lr_finder import LRRangeTest, lr_range_test
 from .overfit import OverfitResult, overfit_tiny_batch
 
 CURVATURE_INTERVAL = 3.0  # seconds between λmax estimates while training runs
-BANDS_ORDER = ("good", "acceptable", "suspicious", "wrong")
+BANDS_ORDER = ("zero", "good", "acceptable", "suspicious", "wrong")  # "zero": nothing compared
 
 # One-shot checks, by the command that asks for them.
 GRADCHECK, LR_FIND, OVERFIT = "gradcheck", "lr_find", "overfit"
@@ -40,10 +40,15 @@ CHECKS = (GRADCHECK, LR_FIND, OVERFIT)
 class GradCheck:
     """Centred differences against the gradient the engine itself trains with."""
     tensors: tuple[TensorCheck, ...]
+    why_zero: str = ""  # when every tensor's gradient is exactly 0: the dead path that stops it
 
     @property
     def worst(self) -> str:
         return max((t.band for t in self.tensors), key=BANDS_ORDER.index, default="good")
+
+    @property
+    def nothing_to_check(self) -> bool:
+        return nothing_to_check(list(self.tensors))
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,9 @@ def engine_gradient_check(trainer) -> GradCheck:
     with np.errstate(all="ignore"):
         checks = gradient_check(d.X, d.Y, params, c.hidden_activation, c.output_activation, c.loss,
                                 c.leaky_slope, grads=grads)
-    return GradCheck(tuple(checks))
+        why = why_zero(d.X, params, c.hidden_activation, c.output_activation, c.leaky_slope) \
+            if nothing_to_check(checks) else ""
+    return GradCheck(tuple(checks), why)
 
 
 def lr_find(trainer) -> LRFind:

@@ -3,6 +3,10 @@
 relative error = ||g_num - g_backprop|| / (||g_num|| + ||g_backprop||), per tensor, graded
 with the usual bands. ReLU kinks (Z exactly near 0) make centred differences slightly wrong,
 which is why 1e-7..1e-4 still counts as acceptable.
+
+A tensor whose backprop gradient and centred differences are both exactly 0 is graded "zero",
+not "good": nothing was compared. When every tensor is, there is nothing to check at all,
+and `why_zero` says which dead path stops the gradient.
 """
 from __future__ import annotations
 
@@ -10,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.losses import compute_cost
-from ..engine.network import L_model_forward, cost_and_grads
+from ..engine.network import L_model_cost, L_model_forward, cost_and_grads
 
 BANDS = ((1e-7, "good"), (1e-4, "acceptable"), (1e-2, "suspicious"))
+ZERO = "zero"  # both gradients exactly 0: no comparison was made
 
 
 def grade(rel_error: float) -> str:
@@ -46,8 +50,8 @@ def gradient_check(X, Y, params, hidden_activation, output_activation, loss="mse
     work = {k: v.astype(float, copy=True) for k, v in params.items()}
 
     def J() -> float:
-        AL, _ = L_model_forward(X, work, hidden_activation, output_activation, leaky_slope)
-        return compute_cost(AL, Y, loss)
+        AL, caches = L_model_forward(X, work, hidden_activation, output_activation, leaky_slope)
+        return L_model_cost(AL, caches, Y, loss, output_activation)
 
     out = []
     for name, P in work.items():
@@ -62,5 +66,28 @@ def gradient_check(X, Y, params, hidden_activation, output_activation, loss="mse
             num[idx] = (plus - minus) / (2 * epsilon)
         ana = grads["d" + name]
         err = relative_error(num, ana)
-        out.append(TensorCheck(name, err, grade(err), float(np.max(np.abs(num - ana))) if num.size else 0.0))
+        band = ZERO if not (np.any(num) or np.any(ana)) else grade(err)
+        out.append(TensorCheck(name, err, band, float(np.max(np.abs(num - ana))) if num.size else 0.0))
     return out
+
+
+def nothing_to_check(checks: list[TensorCheck]) -> bool:
+    return bool(checks) and all(c.band == ZERO for c in checks)
+
+
+def why_zero(X, params, hidden_activation, output_activation, leaky_slope=0.01) -> str:
+    """Why J does not move with any parameter: the dead path, read from one forward pass."""
+    AL, caches = L_model_forward(X, params, hidden_activation, output_activation, leaky_slope)
+    m, L = X.shape[1], len(caches)
+    if output_activation == "relu":
+        ZL = caches[-1][1]
+        if (ZL <= 0).all():
+            return (f"the ReLU output has Z^[L] <= 0 on all {m} samples, so relu'(Z^[L]) = 0 stops every "
+                    "gradient at the output and no parameter moves J")
+    if hidden_activation == "relu":
+        for l in range(1, L):
+            Z = caches[l - 1][1]
+            if (Z <= 0).all():
+                return (f"all {Z.shape[0]} units of hidden layer {l} have Z <= 0 on every sample, so relu' = 0 "
+                        "stops every gradient there and the output does not depend on the layers below")
+    return "J does not change with any single parameter at this point"

@@ -78,7 +78,14 @@ def _safe_std(a: np.ndarray, axis: int) -> np.ndarray:
     return np.where(s > 0, s, 1.0)  # a constant column would divide by zero
 
 
-def prepare(data: Dataset, split: Split, normalize: bool) -> Prepared:
+def standardises_target(Y: np.ndarray, loss: str = "mse") -> bool:
+    """Whether --normalize standardises Y as well as X. Never for cross-entropy, whose targets
+    are probabilities in [0, 1], nor for any 0/1 target: standardised it becomes −0.94/1.06
+    (say), which no sigmoid reaches and no log of a probability accepts."""
+    return loss != "bce" and not np.isin(Y, (0.0, 1.0)).all()
+
+
+def prepare(data: Dataset, split: Split, normalize: bool, loss: str = "mse") -> Prepared:
     X, Y = data.X[:, split.train_idx], data.Y[:, split.train_idx]
     X_dev, Y_dev = data.X[:, split.dev_idx], data.Y[:, split.dev_idx]
     if not normalize:
@@ -86,7 +93,9 @@ def prepare(data: Dataset, split: Split, normalize: bool) -> Prepared:
                         np.zeros((data.n_x, 1)), np.ones((data.n_x, 1)))
     # Statistics from the train split only, so the dev set stays unseen.
     x_mean, x_std = X.mean(axis=1, keepdims=True), _safe_std(X, 1)
-    y_mean, y_std = float(Y.mean()), float(_safe_std(Y, 1)[0, 0])
+    y_mean, y_std = 0.0, 1.0
+    if standardises_target(data.Y, loss):
+        y_mean, y_std = float(Y.mean()), float(_safe_std(Y, 1)[0, 0])
     return Prepared((X - x_mean) / x_std, (Y - y_mean) / y_std,
                     (X_dev - x_mean) / x_std, (Y_dev - y_mean) / y_std,
                     True, x_mean, x_std, y_mean, y_std)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .activations import Activation, get_activation
-from .losses import BCE_EPS
+from .losses import BCE_EPS, fused_output
 from .records import ACT_CODES, setting_columns
 from .row_norms import const_row, norm_writer, row_matrix
 
@@ -47,8 +47,9 @@ def compile_step(t: Trainer) -> tuple[RunFn, list[Activation]]:
     acts = [hid] * (t.L - 1) + [out]
     choose_z_buffers(t.bufs, acts)
     A_in = [t.X_aug] + [B["A_aug"] for B in t.bufs[:-1]]  # [A_prev; 1] for each layer
-    forward = make_forward(t.flat.Wb, A_in, t.bufs, acts, t.zero, c.loss, t.data.Y)
-    backward = make_backward(t, A_in, hid, out)
+    fused = fused_output(c.loss, out.name)
+    forward = make_forward(t.flat.Wb, A_in, t.bufs, acts, t.zero, c.loss, t.data.Y, fused)
+    backward = make_backward(t, A_in, hid, out, fused)
     codes = float(ACT_CODES.index(hid.name)), float(ACT_CODES.index(out.name))
     write_row = make_row_writer(t, hid, out, c.lr, *codes)
     update = make_update(t.flat, c.lr / t.m)
@@ -69,14 +70,18 @@ def choose_z_buffers(bufs: list[dict], acts: list[Activation]) -> None:
 
 
 def make_forward(Wbs: list[np.ndarray], A_in: list[np.ndarray], bufs: list[dict], acts: list[Activation],
-                 zero: np.ndarray, loss: str, Y: np.ndarray) -> Callable[[], float]:
+                 zero: np.ndarray, loss: str, Y: np.ndarray, fused: bool = False) -> Callable[[], float]:
     """forward() -> J: Z = [W | b] [A_prev; 1], A = g(Z) layer by layer (L_model_forward),
     then the cost J (compute_cost), leaving m·dAL (the derivative of the loss, not of the
-    activation) in the output layer's dZ buffer, which the backward pass turns into dZ^[L]."""
+    activation) in the output layer's dZ buffer, which the backward pass turns into dZ^[L].
+    `fused` (sigmoid + cross-entropy): it leaves m·dZ^[L] = AL − Y there itself, and J comes
+    from the logits (losses.py, cross_entropy_from_logits)."""
     layers = [(Wb, A, B["Zw"], B["A"], a.forward_into) for Wb, A, B, a in zip(Wbs, A_in, bufs, acts)]
     dAL = bufs[-1]["dZ"]
     # The cost is written into each variant rather than called: a call per step shows at the
     # story's size.
+    if fused:
+        return _forward_fused(layers, bufs[-1], Y, zero)
     if loss != "mse":
         def forward_bce() -> float:
             for Wb, A_prev, Zw, A, g in layers:
@@ -96,9 +101,28 @@ def make_forward(Wbs: list[np.ndarray], A_in: list[np.ndarray], bufs: list[dict]
     return forward_mse
 
 
+def _forward_fused(layers: list[tuple], BL: dict, Y: np.ndarray, zero: np.ndarray) -> Callable[[], float]:
+    """Sigmoid + cross-entropy: J = Σ(softplus(Z) − Y·Z)/m from the logits, dZ^[L] = AL − Y.
+    The output's G buffer (g'(Z), unused here) holds softplus(Z)."""
+    ZL, dZL, SP = BL["Zw"], BL["dZ"], BL["G"]
+    Y_flat, Z_flat, inv_m = Y.reshape(-1), ZL.reshape(-1), 1.0 / Y.shape[1]
+    logaddexp, vdot = np.logaddexp, np.vdot
+
+    def forward_bce_logits() -> float:
+        for Wb, A_prev, Zw, A, g in layers:
+            dot(Wb, A_prev, Zw)
+            A_L = g(Zw, A, zero)
+        subtract(A_L, Y, dZL)
+        logaddexp(0.0, ZL, SP)
+        return (SP.sum() - vdot(Y_flat, Z_flat)) * inv_m
+    return forward_bce_logits
+
+
 def _bce_cost_and_dAL(AL: np.ndarray, Y: np.ndarray, dAL: np.ndarray) -> float:
+    """Cross-entropy of an output that is not a sigmoid: of the output clipped to
+    [BCE_EPS, 1 − BCE_EPS], and dAL its exact derivative (0 where the clip holds AL)."""
     P = np.clip(AL, BCE_EPS, 1 - BCE_EPS)
-    dAL[...] = (1 - Y) / (1 - P) - Y / P
+    dAL[...] = np.where(P == AL, (1 - Y) / (1 - P) - Y / P, 0.0)
     return float(-np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P)) / Y.shape[1])
 
 
@@ -119,9 +143,11 @@ def _gradient_matmuls(t: Trainer, A_in: list[np.ndarray], count_hidden: bool) ->
     return plans
 
 
-def make_backward(t: Trainer, A_in: list[np.ndarray], hid: Activation, out: Activation) -> Callable[[], None]:
+def make_backward(t: Trainer, A_in: list[np.ndarray], hid: Activation, out: Activation,
+                  fused: bool = False) -> Callable[[], None]:
     """backward(): from m·dAL (left by forward) to every [dW | db] of G: dZ = dA * g'(Z),
-    [dW | db] = dZ [A_prev; 1]^T (linear_backward without the 1/m), dA_prev = W^T dZ."""
+    [dW | db] = dZ [A_prev; 1]^T (linear_backward without the 1/m), dA_prev = W^T dZ.
+    `fused`: forward left dZ^[L] itself, so the output's g'(Z) is not applied."""
     bufs, flat = t.bufs, t.flat
     matmuls = _gradient_matmuls(t, A_in, hid.name == "relu")
     BL = bufs[-1]
@@ -130,7 +156,7 @@ def make_backward(t: Trainer, A_in: list[np.ndarray], hid: Activation, out: Acti
     DL, AinT_L, outL, from_L = matmuls[-1]
     DL = R if DL is None else DL
     dWbL = flat.dWb[-1]
-    out_grad = out.grad_into
+    out_grad = (lambda Z, A, G, S: None) if fused else out.grad_into
     hidden = []  # layers L-1 down to 1
     for l in range(t.L - 1, 0, -1):
         B = bufs[l - 1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import DEFAULT_LEAKY_SLOPE, get_activation
-from .losses import compute_cost, loss_backward
+from .losses import fused_output, loss_backward, output_cost
 
 INIT_NAMES = ("he", "xavier", "small")
 
@@ -77,11 +77,23 @@ def L_model_backward(AL, Y, caches, hidden_activation="relu", output_activation=
                      loss="mse", leaky_slope=DEFAULT_LEAKY_SLOPE):
     grads = {}
     L = len(caches)
-    dA = loss_backward(AL, Y, loss)  # dAL: derivative of the loss, not of the activation
-    for l in range(L, 0, -1):
-        act = output_activation if l == L else hidden_activation
-        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA, caches[l - 1], act, leaky_slope)
+    if fused_output(loss, output_activation):
+        # Sigmoid + cross-entropy: dAL * g'(Z^[L]) = AL - Y, taken in one piece (losses.py says
+        # why: in two pieces it collapses to 0 for a confident mistake).
+        dA, grads[f"dW{L}"], grads[f"db{L}"] = linear_backward(AL - Y, caches[L - 1][0])
+    else:
+        dA = loss_backward(AL, Y, loss)  # dAL: derivative of the loss, not of the activation
+        dA, grads[f"dW{L}"], grads[f"db{L}"] = linear_activation_backward(dA, caches[L - 1], output_activation,
+                                                                          leaky_slope)
+    for l in range(L - 1, 0, -1):
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(dA, caches[l - 1], hidden_activation,
+                                                                          leaky_slope)
     return grads
+
+
+def L_model_cost(AL, caches, Y, loss="mse", output_activation="relu") -> float:
+    """J for the output of L_model_forward: from the logits Z^[L] for sigmoid + cross-entropy."""
+    return output_cost(caches[-1][1], AL, Y, loss, output_activation)
 
 
 def update_parameters(params, grads, learning_rate):
@@ -91,6 +103,6 @@ def update_parameters(params, grads, learning_rate):
 def cost_and_grads(X, Y, params, hidden_activation, output_activation, loss="mse",
                    leaky_slope=DEFAULT_LEAKY_SLOPE):
     AL, caches = L_model_forward(X, params, hidden_activation, output_activation, leaky_slope)
-    J = compute_cost(AL, Y, loss)
+    J = L_model_cost(AL, caches, Y, loss, output_activation)
     grads = L_model_backward(AL, Y, caches, hidden_activation, output_activation, loss, leaky_slope)
     return J, grads

@@ -17,7 +17,7 @@ from .data import Dataset, Prepared, Split, make_split, prepare
 from .fast_step import compile_step
 from .history import History
 from .layout import FlatParams, alloc_buffers
-from .losses import compute_cost
+from .losses import compute_cost, output_cost
 from .network import initialize_parameters
 from .records import ACT_CODES, DIVERGED, OK, Event, StepRecord, history_columns, record_from_row
 from .row_norms import const_row, row_matrix
@@ -44,7 +44,7 @@ class Trainer:
     # ---- construction ----------------------------------------------------------------
     def _setup(self, seed: int) -> None:
         c = self.config
-        self.data: Prepared = prepare(self.dataset, self.split, c.normalize)
+        self.data: Prepared = prepare(self.dataset, self.split, c.normalize, c.loss)
         X, Y = self.data.X, self.data.Y
         self.m = X.shape[1]
         self.layer_dims = c.layer_dims(X.shape[0], Y.shape[0])
@@ -70,9 +70,8 @@ class Trainer:
 
     def _ceiling(self) -> float:
         d, c = self.data, self.config
-        _, As = self.forward(d.X)
         with np.errstate(all="ignore"):
-            j0 = compute_cost(As[-1], d.Y, c.loss)
+            j0 = self.cost_on(d.X, d.Y)
             j_mean = compute_cost(np.full_like(d.Y, d.Y.mean()), d.Y, c.loss) if c.loss == "mse" else 0.0
         ref = max(j0 if math.isfinite(j0) else 0.0, j_mean)
         return self.CEILING_FACTOR * ref if ref > 0 else math.inf
@@ -94,7 +93,14 @@ class Trainer:
         self._run_fn, self._acts = compile_step(self)
 
     def dev_cost(self) -> float:
-        return compute_cost(self.predict(self.data.X_dev), self.data.Y_dev, self.config.loss)
+        return self.cost_on(self.data.X_dev, self.data.Y_dev)
+
+    def cost_on(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """J at the current parameters on (X, Y) in training units, as the step computes it
+        (from the logits for sigmoid + cross-entropy)."""
+        Zs, As = self.forward(X)
+        with np.errstate(all="ignore"):
+            return output_cost(Zs[-1], As[-1], Y, self.config.loss, self.config.output_activation)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """AL for inputs X (in training units) at the current parameters."""

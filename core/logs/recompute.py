@@ -10,8 +10,7 @@ import numpy as np
 
 from ..diagnosis.snapshot import Snapshot
 from ..engine.data import Dataset, Prepared, Split, prepare
-from ..engine.losses import compute_cost
-from ..engine.network import L_model_forward
+from ..engine.network import L_model_cost, L_model_forward
 from .replay import Replay
 from .restore import dataset_from_header
 
@@ -25,7 +24,7 @@ def prepared_data(replay: Replay, normalize: bool) -> Prepared:
     as the trainer does (a normalisation toggle mid-session re-prepares it the same way)."""
     if normalize not in replay._prepared:
         ds, split = raw_dataset(replay)
-        replay._prepared[normalize] = prepare(ds, split, normalize)
+        replay._prepared[normalize] = prepare(ds, split, normalize, replay.config.get("loss", "mse"))
     return replay._prepared[normalize]
 
 
@@ -80,9 +79,9 @@ def recomputed_loss(replay: Replay, row: int) -> float | None:
     if theta is None:
         return None
     d = prepared_data(replay, bool(replay.normalize[row]))
-    AL, _ = L_model_forward(d.X, theta, replay.hidden_activation[row], replay.output_activation[row],
-                            float(replay.config.get("leaky_slope", 0.01)))
-    return compute_cost(AL, d.Y, replay.config.get("loss", "mse"))
+    AL, caches = L_model_forward(d.X, theta, replay.hidden_activation[row], replay.output_activation[row],
+                                 float(replay.config.get("leaky_slope", 0.01)))
+    return L_model_cost(AL, caches, d.Y, replay.config.get("loss", "mse"), replay.output_activation[row])
 
 
 def _finite_or_nan(v: float) -> float:

@@ -39,7 +39,7 @@ def run_record(trainer: Trainer) -> dict:
     """The session as it began: the first config and the data it trained on. Changes since
     then are `event` records, so replaying them on this header reproduces the run."""
     c, raw, split = trainer.initial_config, trainer.dataset, trainer.split
-    d = prepare(raw, split, c.normalize)
+    d = prepare(raw, split, c.normalize, c.loss)
     cfg = c.to_dict(raw.n_x)
     return {
         "type": "run", "version": VERSION, "config": cfg,

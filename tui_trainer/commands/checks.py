@@ -39,20 +39,25 @@ def cmd_baseline(args) -> int:
 
 
 def cmd_gradcheck(args) -> int:
-    from core.diagnosis.gradcheck import gradient_check
+    from core.diagnosis.gradcheck import gradient_check, nothing_to_check, why_zero
     from core.logs.runlog import clean
 
     t = make_trainer(args)
     t.run(args.steps)
     c, d = t.config, t.data
     checks = gradient_check(d.X, d.Y, t.parameters(), c.hidden_activation, c.output_activation, c.loss, c.leaky_slope)
-    worst = max(checks, key=lambda k: k.rel_error if math.isfinite(k.rel_error) else math.inf)
+    compared = [k for k in checks if k.band != "zero"] or checks
+    worst = max(compared, key=lambda k: k.rel_error if math.isfinite(k.rel_error) else math.inf)
+    empty = nothing_to_check(checks)
+    why = why_zero(d.X, t.parameters(), c.hidden_activation, c.output_activation, c.leaky_slope) if empty else ""
     out = clean({"step": t.step_count, "tensors": [{"name": k.name, "rel_error": k.rel_error, "band": k.band} for k in checks],
-                 "worst": worst.band})
+                 "worst": worst.band, "nothing_to_check": empty, "why": why})
     if args.json:
         print(json.dumps(out, allow_nan=False))
     else:
         print(f"gradient check at step {t.step_count} (centred differences, eps 1e-7):")
         for k in checks:
             print(f"  d{k.name:<4} relative error {k.rel_error:.3e}  {k.band}")
+        if empty:
+            print(f"nothing to check: the gradient is 0 on every parameter, by backprop and by differences alike: {why}")
     return 0 if worst.band != "wrong" else 1

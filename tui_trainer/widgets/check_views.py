@@ -15,7 +15,7 @@ from core.diagnosis.overfit import OverfitResult
 
 from .fmt import num
 
-BAND_STYLES = {"good": "bold green", "acceptable": "green", "suspicious": "bold yellow", "wrong": "bold white on red"}
+BAND_STYLES = {"zero": "dim", "good": "bold green", "acceptable": "green", "suspicious": "bold yellow", "wrong": "bold white on red"}
 ZERO_STYLE = "bold white on red"
 
 
@@ -36,8 +36,13 @@ def gradcheck_text(g: GradCheck) -> Text:
         t.append(f"d{k.name:<7}{k.rel_error:>16.3e}  ")
         t.append(f"{k.band:<12}", style=BAND_STYLES.get(k.band, ""))
         t.append(f"{k.max_abs_diff:>12.3e}\n")
-    t.append("\nbands: < 1e-7 good · < 1e-4 acceptable (ReLU kinks) · < 1e-2 suspicious · else wrong\n", style="dim")
-    verdict = {"good": "backprop is right", "acceptable": "backprop is right (kinks blur the differences)",
+    t.append("\nbands: < 1e-7 good · < 1e-4 acceptable (ReLU kinks) · < 1e-2 suspicious · else wrong; "
+             "zero: both gradients exactly 0, nothing compared\n", style="dim")
+    if g.nothing_to_check:
+        t.append(f"nothing to check: the gradient is 0 on every parameter: {g.why_zero}", style="bold yellow")
+        return t
+    verdict = {"zero": "nothing compared", "good": "backprop is right",
+               "acceptable": "backprop is right (kinks blur the differences)",
                "suspicious": "look closer: a derivative may be off", "wrong": "a derivative is wrong"}[g.worst]
     t.append(f"worst: {g.worst}: {verdict}", style=BAND_STYLES.get(g.worst, ""))
     return t
