@@ -1,9 +1,29 @@
-"""Shared fixtures. Keep this small: helpers used by one test file live in that file."""
+"""Shared fixtures, and the list of slow tests. Keep this small: helpers used by one test file
+live in that file."""
 from __future__ import annotations
 
 import time
 
 import pytest
+
+# Tests that take many seconds of CPU or of a running TUI. They carry the `slow` marker, which
+# the default run deselects (pyproject's addopts: -m "not slow"); `.ci/run` runs them after the
+# README's command with `python3 -m pytest -m slow`. The key is file::function (every parameter
+# set of it); tests/test_suite_rules.py checks that each entry still names a test.
+SLOW = {
+    "test_faults.py::test_soak_one_million_steps_cli": "1,000,000 headless steps and a 10,000-step reference run",
+    "test_faults.py::test_soak_history_stays_bounded": "200,000 steps to show the history's memory is fixed",
+    "test_tui_reliability.py::test_long_run_keeps_memory_bounded": "100,000 steps through the TUI (soak)",
+    "test_tui_reliability.py::test_resizing_while_training_runs": "six resizes, each waiting for training to go on",
+    "test_tui_reliability.py::test_plus_while_running_until_it_diverges": "doubles the rate every 2,000 steps until it diverges",
+    "test_app.py::test_small_terminals_and_resizes_never_crash": "resizes while training runs",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if f"{item.path.name}::{item.originalname}" in SLOW:
+            item.add_marker(pytest.mark.slow)
 
 
 async def _wait_until(pilot, predicate, timeout: float = 20.0, what: str = "condition") -> None:
@@ -20,15 +40,17 @@ async def _wait_until(pilot, predicate, timeout: float = 20.0, what: str = "cond
 @pytest.fixture
 def tui_app(tmp_path):
     """Factory for the TUI on the story problem (optionally with TrainConfig changes); exports
-    go to a temporary runs/ folder."""
+    go to a temporary runs/ folder. Training runs in a thread, where tests may reach into the
+    trainer; backend="process" gives the separate training process users get
+    (tests/test_process_backend.py)."""
     from core.engine.config import TrainConfig
     from core.engine.data import story_problem
     from core.engine.trainer import Trainer
     from tui_trainer.app import TrainerApp
 
-    def make(runs_dir=None, **config):
+    def make(runs_dir=None, backend="thread", **config):
         trainer = Trainer(TrainConfig(**config), story_problem())
-        return TrainerApp(trainer, runs_dir=runs_dir or tmp_path / "runs")
+        return TrainerApp(trainer, runs_dir=runs_dir or tmp_path / "runs", backend=backend)
     return make
 
 

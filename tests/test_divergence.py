@@ -24,6 +24,8 @@ from tui_trainer.commands.common import summarize
 LRS = [float(f"1e{k}") for k in range(-8, 5)]  # 1e-8 .. 1e4, one per decade
 PAIRS = list(itertools.product(ACTIVATION_NAMES, ACTIVATION_NAMES))
 STEPS = 30
+# The grid (about 900 short runs, ~5 s) is a module fixture: on one xdist worker it is built once.
+pytestmark = pytest.mark.xdist_group("divergence_grid")
 
 
 def binary_problem() -> Dataset:
