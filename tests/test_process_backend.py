@@ -1,18 +1,17 @@
 """The TUI on the backend users run: `tui-trainer` trains in a separate process (unless
 TUI_TRAINER_BACKEND=thread). The story end to end and quitting with unsaved training, driven
 by keys; the tests read only what the app shows and writes, since the trainer lives in the
-other process. (Most Pilot tests use the thread backend to look inside the trainer; the
-console script on a real terminal is in tests/test_tui_reliability.py.)"""
+other process. (Most Pilot tests use the thread backend to look inside the trainer. Ctrl+C and
+SIGTERM on this backend: the console script on a real terminal, tests/test_tui_reliability.py;
+an export then a quit-save: tests/test_session_process.py.)"""
 from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from core.logs.runlog import loads_strict, read_log
 
@@ -75,8 +74,7 @@ async def test_the_story_end_to_end(tui_app, settle, tmp_path):
     assert [name for name, _ in changes] == ["output_activation"] * 3 and changes[-1][1] == "linear"
 
 
-@pytest.mark.parametrize("key", ["q", "ctrl+c"])
-async def test_quit_while_running_saves_the_run(tui_app, settle, wait_until, tmp_path, key):
+async def test_quit_while_running_saves_the_run(tui_app, settle, wait_until, tmp_path):
     runs = tmp_path / "runs"
     app = tui_app(runs_dir=runs, backend="process")
     async with app.run_test(size=SIZE) as pilot:
@@ -84,7 +82,7 @@ async def test_quit_while_running_saves_the_run(tui_app, settle, wait_until, tmp
         await pilot.press("plus", "minus", "r")
         await wait_until(pilot, lambda: app.frame.running and app.frame.snapshot.step >= 200, what="training")
         seen, pid = app.frame.snapshot.step, app.session.pid
-        await pilot.press(key)
+        await pilot.press("q")
         await wait_until(pilot, lambda: not app.is_running, what="the app to exit")
     assert app.return_code == 0
     (saved,) = runs.glob("*.jsonl")
@@ -94,20 +92,3 @@ async def test_quit_while_running_saves_the_run(tui_app, settle, wait_until, tmp
     assert [r["name"] for r in recs if r["type"] == "event"] == ["lr", "lr"]
     assert recs[-1]["step"] >= seen  # the training process saved where it stopped, after the last frame
     assert training_process_ends(pid)
-
-
-async def test_sigterm_while_running_saves_and_exits_143(tui_app, settle, wait_until, tmp_path):
-    runs = tmp_path / "runs"
-    app = tui_app(runs_dir=runs, backend="process")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await wait_until(pilot, lambda: app.frame.running and app.frame.snapshot.step >= 200, what="training")
-        seen, pid = app.frame.snapshot.step, app.session.pid
-        os.kill(os.getpid(), signal.SIGTERM)
-        await wait_until(pilot, lambda: not app.is_running, what="the app to exit on SIGTERM")
-    assert app.return_code == 143
-    (saved,) = runs.glob("*.jsonl")
-    assert app.quit_report == [(False, f"unsaved training saved to {saved}")]
-    assert records(saved)[-1]["step"] >= seen and training_process_ends(pid)
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
