@@ -8,6 +8,11 @@ the median steps/s of each and the median of the per-round ratios.
 
     python bench/bench_engine.py                    # story + m=100,000, 1 and 2 BLAS threads
     python bench/bench_engine.py --cases story --rounds 9 --json bench/results/engine.json
+    python bench/bench_engine.py --against /tmp/old --cases story --rounds 101 --steps 4000
+
+`--against TREE` times this engine against the one in another checkout (for instance
+`git archive <commit> | tar -x -C /tmp/old`) in one process, interleaved, in CPU time: small
+changes that the noise between separate runs would hide. Both must write the same rows.
 
 The lean loop is checked to end at the same parameters as the engine, so the comparison is
 of equal work. PyTorch is optional (`pip install torch`); it is never needed by the app.
@@ -35,12 +40,15 @@ CASES = {
 }
 
 
-def make_trainer(case: str):
-    """The trainer for a case; the lean and torch loops copy its prepared data and θ₀."""
+def make_trainer(case: str, package: str = "core"):
+    """The trainer for a case; the lean and torch loops copy its prepared data and θ₀.
+    `package` is "core", or "core_before" for the engine loaded by --against."""
+    import importlib
     import numpy as np
-    from core.engine.config import TrainConfig
-    from core.engine.data import Dataset, story_problem
-    from core.engine.trainer import Trainer
+    TrainConfig = importlib.import_module(f"{package}.engine.config").TrainConfig
+    data_mod = importlib.import_module(f"{package}.engine.data")
+    Dataset, story_problem = data_mod.Dataset, data_mod.story_problem
+    Trainer = importlib.import_module(f"{package}.engine.trainer").Trainer
     if case == "story":
         return Trainer(TrainConfig(), story_problem())
     x = np.linspace(0.0, 19.0, 100_000)
@@ -237,6 +245,44 @@ def child(case: str, rounds: int, steps: int, torch_steps: int, use_torch: bool)
     return out
 
 
+# ---- --against: this engine and another checkout's, in one process ------------------------
+
+def load_other_core(tree: str) -> None:
+    """Import TREE/core as the package `core_before`, beside this checkout's `core` (the
+    engine's modules import one another relatively, so the copy stays self-contained)."""
+    import importlib.util
+    init = Path(tree) / "core" / "__init__.py"
+    if not init.is_file():
+        raise SystemExit(f"--against {tree}: no core/__init__.py there")
+    spec = importlib.util.spec_from_file_location("core_before", init, submodule_search_locations=[str(init.parent)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["core_before"] = module
+    spec.loader.exec_module(module)
+
+
+def child_against(case: str, tree: str, rounds: int, steps: int) -> dict:
+    import numpy as np
+    load_other_core(tree)
+    steps = steps or CASES[case]["steps"]
+    engines = {"before": make_trainer(case, "core_before"), "this": make_trainer(case)}
+    for t in engines.values():  # warm-up, and the same rows from the same θ₀
+        t.run(max(1, min(steps, 2000)))
+    before, this = (e.history.rows() for e in engines.values())
+    same = before.shape == this.shape and bool(np.array_equal(before, this, equal_nan=True))
+    cpu_rates = {name: [] for name in engines}
+    names = list(engines)
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            c0 = time.process_time()
+            engines[name].run(steps)
+            cpu_rates[name].append(steps / (time.process_time() - c0))
+    return {"case": case, "desc": CASES[case]["desc"], "against": str(tree), "steps_per_round": steps,
+            "rounds": rounds, "same_rows": same, "cpu_rates": cpu_rates,
+            "median_cpu": {k: statistics.median(v) for k, v in cpu_rates.items()},
+            "ratio_before_over_this_cpu": statistics.median(
+                b / t for b, t in zip(cpu_rates["before"], cpu_rates["this"]))}
+
+
 def run_child(case: str, threads: int, args) -> dict:
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
@@ -244,6 +290,8 @@ def run_child(case: str, threads: int, args) -> dict:
            "--steps", str(args.steps), "--torch-steps", str(args.torch_steps)]
     if args.no_torch:
         cmd.append("--no-torch")
+    if args.against:
+        cmd += ["--against", args.against]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if res.returncode != 0:
         raise SystemExit(f"benchmark child failed ({case}, {threads} threads):\n{res.stderr}")
@@ -273,10 +321,13 @@ def main(argv=None) -> int:
     p.add_argument("--torch-steps", type=int, default=0, help="PyTorch steps per round (default: per case)")
     p.add_argument("--no-torch", action="store_true", help="skip PyTorch even when installed")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON (e.g. bench/results/engine.json)")
+    p.add_argument("--against", metavar="TREE", help="time this engine against TREE/core's, in one process (see above)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child, args.rounds, args.steps, args.torch_steps, not args.no_torch)))
+        result = (child_against(args.child, args.against, args.rounds, args.steps) if args.against else
+                  child(args.child, args.rounds, args.steps, args.torch_steps, not args.no_torch))
+        print(json.dumps(result))
         return 0
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     for c in cases:
@@ -285,6 +336,8 @@ def main(argv=None) -> int:
     threads = [int(t) for t in args.threads.split(",")]
     info = machine()
     print(f"# {info['date']}  {info['cpu']}  nproc={info['nproc']}  Python {info['python']}  NumPy {info['numpy']}")
+    if args.against:
+        return main_against(cases, threads, args, info)
     print("wall-clock steps/s (medians); 'CPU' is the ratio of steps per CPU-second, which a busy machine disturbs less")
     print(f"{'case':26s} {'BLAS':>4s} {'engine/s':>10s} {'lean/s':>10s} {'lean/engine':>11s} {'CPU':>6s} "
           f"{'torch/s':>9s} {'engine/torch':>12s} {'same θ':>6s}")
@@ -299,13 +352,32 @@ def main(argv=None) -> int:
             print(f"{r['desc']:26s} {t:>4d} {med['engine']:10.1f} {med['lean']:10.1f} "
                   f"{r['ratio_lean_over_engine']:10.2f}× {r['ratio_lean_over_engine_cpu']:5.2f}× {torch_s} {ratio_t} {str(r['lean_matches_engine']):>6s}",
                   flush=True)
+    write_json(args, info, results)
+    return 0
+
+
+def main_against(cases: list[str], threads: list[int], args, info: dict) -> int:
+    print(f"steps per CPU-second (medians) of the engine in {args.against} ('before') and this one")
+    print(f"{'case':26s} {'BLAS':>4s} {'before/s':>10s} {'this/s':>10s} {'before/this':>11s} {'same rows':>9s}")
+    results = []
+    for c in cases:
+        for t in threads:
+            r = run_child(c, t, args)
+            results.append(r)
+            med = r["median_cpu"]
+            print(f"{r['desc']:26s} {t:>4d} {med['before']:10.1f} {med['this']:10.1f} "
+                  f"{r['ratio_before_over_this_cpu']:10.3f}× {str(r['same_rows']):>9s}", flush=True)
+    write_json(args, info, results)
+    return 0
+
+
+def write_json(args, info: dict, results: list[dict]) -> None:
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"machine": info, "command": " ".join(["python"] + sys.argv),
                                     "results": results}, indent=1) + "\n")
         print(f"wrote {path}")
-    return 0
 
 
 if __name__ == "__main__":

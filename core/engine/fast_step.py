@@ -5,7 +5,7 @@ on the trainer's preallocated buffers, plus the row of diagnostics each step wri
 four closures (forward with the cost, backward, write_row, update) and a loop over them. It
 runs again only when a setting changes, so a step does no attribute or dict lookups: at the
 story's size a step is a few dozen NumPy calls on 10 x 20 arrays, and every extra Python
-operation shows (each closure call costs about 1 % of a story step).
+operation shows (each closure call costs about 0.5 % of a story step).
 
 Gradients are kept as G = m·dJ/dθ (dAL = AL - Y with no 1/m) and the 1/m is folded into the
 learning rate: the same numbers as the course's dW = dZ A_prev^T / m, with fewer array passes.
