@@ -20,6 +20,7 @@ from core.logs.recompute import recomputed_loss, snapshot_at
 from core.logs.record import LogError, dumps
 from core.logs.reexecute import Reexecution
 from core.logs.replay import load_replay
+from core.logs.replay_rows import ParamsKeeper
 from core.logs.writer import RunLogWriter
 from core.engine.trainer import Trainer
 from tui_trainer.replay_app import ReplayApp
@@ -152,7 +153,7 @@ def test_reexecution_stops_when_asked(relu_log):
 
 def test_params_are_thinned_to_a_bounded_memory(tmp_path, monkeypatch):
     path = write_log(tmp_path / "many.jsonl", steps=200, params_every=1)
-    size = 31  # [1, 10, 1]
+    size = 31 + ParamsKeeper.OVERHEAD  # [1, 10, 1], and what a kept θ costs beyond its numbers
     monkeypatch.setattr(R, "MAX_PARAM_FLOATS", 40 * size)
     r = load(path)
     assert r.params_logged == 200

@@ -1,5 +1,9 @@
-"""Reading run logs, refusing anything else with one line (LogError): the whole file at once
-(read_log) or line by line for logs too long to hold in memory (open_log)."""
+"""Reading run logs, refusing anything else with one line (LogError) that names the file, the
+line and the field: line by line for logs of any size (open_log) or the whole file at once
+(read_log). Every record is checked before a caller sees it (core.logs.check_run for the run
+record, core.logs.check_records for the rest), so nothing read from a log reaches the engine
+unchecked. Memory is bounded by the longest line (at most limits.MAX_LINE_BYTES), time is
+linear in the file's size."""
 from __future__ import annotations
 
 import os
@@ -7,7 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterator
 
+from .check_records import RecordChecker, RecordError
+from .check_run import LogShape, check_run_record
+from .fields import FieldError
+from .limits import MAX_LINE_BYTES
 from .record import VERSION, LogError, loads_strict
+from .rerun import InTickOrder, in_tick_order
+
+BLOCK = 1 << 20
 
 
 @dataclass
@@ -30,120 +41,192 @@ class RunLog:
         return ends[-1] if ends else None
 
 
-def read_log(path: str | Path) -> RunLog:
-    p = _existing_file(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise LogError(f"{p}: not a readable run log ({e.__class__.__name__})") from None
-    lines = text.splitlines()
-    if not lines:
-        raise LogError(f"{p}: empty file, not a run log")
-    # Only a last line without its newline can have been cut off mid-write.
-    unterminated = not text.endswith("\n")
-    records = [_parse_line(p, i, line, last=unterminated and i == len(lines))
-               for i, line in enumerate(lines, start=1) if line.strip()]
-    if not records:
-        raise LogError(f"{p}: empty file, not a run log")
-    head = records[0]
-    check_header(p, head)
-    return RunLog(str(p), head, records[1:])
+def shown_path(p: str | Path) -> str:
+    """The path as printed in a message: escaped when it holds control characters."""
+    s = str(p)
+    return s if s.isprintable() else repr(s)
 
 
 def open_log(path: str | Path) -> tuple[RunLog, Iterator[tuple[int, dict]]]:
-    """A run log read line by line, for logs too long to hold in memory: the checked run
-    record (as a RunLog with no records) and an iterator of (line number, record) for the
-    rest. A truncated last line, a foreign file or a newer version is refused up front."""
+    """A run log read line by line: the checked run record (as a RunLog with no records) and an
+    iterator of (line number, record) for the rest, checked and in session order (tick, then
+    events, params, step, end). A truncated last line, a foreign file or a newer version is
+    refused up front; a bad record when the iterator reaches it."""
     p = _existing_file(path)
+    name = shown_path(p)
     try:
-        with open(p, "rb") as fb:
-            _check_tail(p, fb)
-        f = open(p, encoding="utf-8")
-        first = f.readline()
-    except (OSError, UnicodeDecodeError) as e:
-        raise LogError(f"{p}: not a readable run log ({e.__class__.__name__})") from None
-    head = _parse_line(p, 1, first, last=False)
-    check_header(p, head)
-    return RunLog(str(p), head), _iter_records(p, f)
+        f = open(p, "rb")
+    except OSError as e:
+        raise LogError(f"{name}: cannot read ({e.strerror or e})") from None
+    try:
+        _check_tail(name, f)
+        f.seek(0)
+        lines = _records(name, f)
+        first = next(lines, None)
+    except (OSError, LogError) as e:
+        f.close()
+        raise e if isinstance(e, LogError) else LogError(f"{name}: cannot read ({e.strerror or e})") from None
+    if first is None:
+        f.close()
+        raise LogError(f"{name}: empty file, not a run log")
+    shape = check_header(name, first[1], first[0])
+    return RunLog(str(p), first[1]), InTickOrder(_checked(name, shape, lines, f))
 
 
-def check_header(p: Path, head: dict) -> None:
-    """Raise LogError unless `head` is a run record this version can read."""
-    if head.get("type") != "run":
-        raise LogError(f"{p}: first line is not a run record, not a run log")
+def read_log(path: str | Path) -> RunLog:
+    """The whole log in memory, every record checked, in file order: for short logs (tests,
+    exports); long ones go through open_log."""
+    head, records = open_log(path)
+    kept = sorted(records, key=lambda item: item[0])
+    return RunLog(head.path, head.header, [rec for _, rec in kept])
+
+
+def check_header(name: str | Path, head: dict, lineno: int = 1) -> LogShape:
+    """The LogShape of a run record this version can read; LogError (one line) otherwise."""
+    name = shown_path(name)
+    if head.get("type") != "run" or lineno != 1:
+        raise LogError(f"{name}: first line is not a run record, not a run log")
     v = head.get("version")
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise LogError(f"{p}: run record has no format version")
+    if type(v) is not int:
+        raise LogError(f"{name}: line 1: run record has no format version")
     if v > VERSION:
-        raise LogError(f"{p}: log format version {v} is newer than this tui-trainer reads ({VERSION})")
-    for key in ("config", "data"):
-        if not isinstance(head.get(key), dict):
-            raise LogError(f"{p}: run record has no {key}")
+        raise LogError(f"{name}: log format version {v} is newer than this tui-trainer reads ({VERSION})")
+    if v < 1:
+        raise LogError(f"{name}: line 1: run record's version {v} is not a format version (the first is 1)")
+    try:
+        return check_run_record(head)
+    except FieldError as e:
+        raise LogError(_field_message(name, 1, "run", e)) from None
+
+
+def _checked(name: str, shape: LogShape, lines: Iterator[tuple[int, dict]], f: IO[bytes]):
+    checker = RecordChecker(shape)
+
+    def arrived():
+        for lineno, rec in lines:
+            try:
+                kind = checker.arrival(lineno, rec)
+            except (FieldError, RecordError) as e:
+                raise LogError(_message(name, lineno, rec, e)) from None
+            if kind is not None:
+                yield lineno, rec
+
+    with f:
+        for lineno, rec in in_tick_order(arrived()):
+            try:
+                checker.in_order(rec)
+            except (FieldError, RecordError) as e:
+                raise LogError(_message(name, lineno, rec, e)) from None
+            yield lineno, rec
+
+
+def _message(name: str, lineno: int, rec: dict, e: Exception) -> str:
+    if isinstance(e, FieldError):
+        kind = rec.get("type")
+        return _field_message(name, lineno, kind if kind in ("step", "params", "event", "end") else "", e)
+    return f"{name}: line {lineno}: {e}"
+
+
+def _field_message(name: str, lineno: int, kind: str, e: FieldError) -> str:
+    what = f"{kind} record" if kind else "record"
+    if e.problem == "missing":
+        return f"{name}: line {lineno}: {what} has no {e.field}"
+    return f"{name}: line {lineno}: {what}'s {e.field} {e.problem}"
 
 
 def _existing_file(path: str | Path) -> Path:
     p = Path(path)
     if not p.exists():
-        raise LogError(f"{p}: no such file")
+        raise LogError(f"{shown_path(p)}: no such file")
     if p.is_dir():
-        raise LogError(f"{p}: is a directory, not a run log")
+        raise LogError(f"{shown_path(p)}: is a directory, not a run log")
     return p
 
 
-def _parse_line(p: Path, i: int, line: str, last: bool) -> dict:
+def _records(name: str, f: IO[bytes]) -> Iterator[tuple[int, dict]]:
+    """(line number, parsed record) for every non-blank line; no line read past the limit."""
+    lineno = 0
+    while True:
+        raw = f.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) > MAX_LINE_BYTES:
+            raise LogError(_too_long(name, lineno))
+        if raw.strip():
+            yield lineno, _parse_line(name, lineno, raw, last=not raw.endswith(b"\n"))
+
+
+def _too_long(name: str, lineno: int) -> str:
+    return f"{name}: line {lineno} is longer than {MAX_LINE_BYTES >> 20} MiB, the limit for one record"
+
+
+def _parse_line(name: str, i: int, raw: bytes, last: bool) -> dict:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise LogError(f"{name}: line {i} is not UTF-8 text (byte {e.start + 1}), not a readable run log") from None
+    if i == 1:
+        line = line.removeprefix("\ufeff")  # a byte-order mark from an editor is not part of the record
     try:
         rec = loads_strict(line)
-    except ValueError:
+    except RecursionError:
+        raise LogError(f"{name}: line {i} nests lists or objects too deeply, not a run log") from None
+    except ValueError as e:
         if last:
-            raise LogError(f"{p}: line {i} is cut off (truncated log)") from None
-        raise LogError(f"{p}: line {i} is not valid JSON, not a run log") from None
+            raise LogError(f"{name}: line {i} is cut off (truncated log)") from None
+        why = f"{e.msg} at column {e.colno}" if hasattr(e, "colno") else str(e)[:80]
+        raise LogError(f"{name}: line {i} is not valid JSON, not a run log ({why})") from None
     if not isinstance(rec, dict) or "type" not in rec:
-        raise LogError(f"{p}: line {i} has no record type, not a run log")
+        raise LogError(f"{name}: line {i} has no record type, not a run log")
     return rec
 
 
-def _check_tail(p: Path, f: IO[bytes]) -> None:
-    """A log whose last line lacks its newline and does not parse was cut off mid-write."""
-    f.seek(0, os.SEEK_END)
-    size = f.tell()
+def _check_tail(name: str, f: IO[bytes]) -> None:
+    """A log whose last line lacks its newline and does not parse was cut off mid-write. Looks
+    back from the end only as far as the last newline (linear, never more than one line)."""
+    size = f.seek(0, os.SEEK_END)
     if size == 0:
-        raise LogError(f"{p}: empty file, not a run log")
+        raise LogError(f"{name}: empty file, not a run log")
     f.seek(size - 1)
     if f.read(1) == b"\n":
         return
-    chunk, pos = b"", size
-    while pos > 0 and b"\n" not in chunk:
-        step = min(65536, pos)
-        pos -= step
-        f.seek(pos)
-        chunk = f.read(step) + chunk
-    tail = chunk.rsplit(b"\n", 1)[-1]
+    start = _after_last_newline(f, size)
+    if start is None:
+        raise LogError(_too_long(name, _count_lines(f, size) + 1))
+    if start == 0:
+        return  # a single line: reading it reports a cut-off record, with no second parse here
+    f.seek(start)
+    tail = f.read(size - start)
     try:
         loads_strict(tail.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        n_lines = 1 + sum(block.count(b"\n") for block in _blocks(f, size - len(tail)))
-        raise LogError(f"{p}: line {n_lines} is cut off (truncated log)") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise LogError(f"{name}: line {_count_lines(f, start) + 1} is cut off (truncated log)") from None
 
 
-def _blocks(f: IO[bytes], end: int):
+def _after_last_newline(f: IO[bytes], size: int) -> int | None:
+    """Where the last line starts, or None when it is longer than the limit."""
+    pos = size
+    while pos > 0:
+        if size - pos > MAX_LINE_BYTES:
+            return None
+        n = min(BLOCK, pos)
+        pos -= n
+        f.seek(pos)
+        k = f.read(n).rfind(b"\n")
+        if k >= 0:
+            return pos + k + 1
+    return 0
+
+
+def _count_lines(f: IO[bytes], end: int) -> int:
+    """Newlines in the first `end` bytes (a line number for a message; read in blocks)."""
     f.seek(0)
-    left = end
+    count, left = 0, end
     while left > 0:
-        b = f.read(min(1 << 20, left))
+        b = f.read(min(BLOCK, left))
         if not b:
-            return
+            break
         left -= len(b)
-        yield b
-
-
-def _iter_records(p: Path, f: IO[str]) -> Iterator[tuple[int, dict]]:
-    with f:
-        i = 1
-        try:
-            for line in f:
-                i += 1
-                if line.strip():
-                    yield i, _parse_line(p, i, line, last=False)
-        except UnicodeDecodeError:
-            raise LogError(f"{p}: line {i} is not text, not a run log") from None
-
+        count += b.count(b"\n")
+    return count

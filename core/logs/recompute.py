@@ -16,7 +16,10 @@ from .restore import dataset_from_header
 
 
 def raw_dataset(replay: Replay) -> tuple[Dataset, Split]:
-    return dataset_from_header(replay.data)
+    """The raw data and split, built once per log (not on every move of the cursor)."""
+    if "raw" not in replay._prepared:
+        replay._prepared["raw"] = dataset_from_header(replay.data)
+    return replay._prepared["raw"]
 
 
 def prepared_data(replay: Replay, normalize: bool) -> Prepared:

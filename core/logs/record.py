@@ -31,8 +31,11 @@ def _reject_constant(name: str):
     raise ValueError(f"non-standard JSON constant {name}")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one, not one per line
+
+
 def loads_strict(line: str):
-    return json.loads(line, parse_constant=_reject_constant)
+    return _DECODER.decode(line)
 
 
 def run_record(trainer: Trainer) -> dict:

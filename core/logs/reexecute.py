@@ -17,10 +17,15 @@ class Reexecution:
     at a time."""
 
     def __init__(self, replay: Replay) -> None:
-        self.replay = replay
-        self.changes = [e for e in replay.events if e.get("name") != "diverged"]  # the engine's own
+        self.update(replay)
         self.trainer: Trainer | None = None
         self.applied = 0  # changes applied to self.trainer
+
+    def update(self, replay: Replay) -> None:
+        """More of the same log has loaded: its events so far extend the ones known (each list
+        is replaced whole, so a worker thread reading the old one is not disturbed)."""
+        self.replay = replay
+        self.changes = [e for e in replay.events if e.get("name") != "diverged"]  # the engine's own
 
     def to_tick(self, tick: int, should_stop=None) -> Trainer | None:
         """The trainer with θ as it was before the step attempt at `tick`, or None when
@@ -29,8 +34,9 @@ class Reexecution:
             r = self.replay
             self.trainer = trainer_from_log(RunLog(r.path, {"config": r.config, "data": r.data}))
             self.applied = 0
+        changes = self.changes
         while True:
-            nxt = self.changes[self.applied] if self.applied < len(self.changes) else None
+            nxt = changes[self.applied] if self.applied < len(changes) else None
             if nxt is not None and nxt["tick"] > tick:
                 nxt = None
             if not self._advance(nxt["tick"] if nxt else tick, should_stop):
@@ -50,5 +56,8 @@ class Reexecution:
 
     def snapshot(self, row: int, should_stop=None) -> Snapshot | None:
         """The training screen's own snapshot (findings included) at `row`, re-executed."""
-        t = self.to_tick(int(self.replay.tick[row]), should_stop)
+        return self.snapshot_at_tick(int(self.replay.tick[row]), should_stop)
+
+    def snapshot_at_tick(self, tick: int, should_stop=None) -> Snapshot | None:
+        t = self.to_tick(tick, should_stop)
         return None if t is None else take_snapshot(t)

@@ -1,24 +1,29 @@
 """Replay: a saved run log as arrays a screen can scrub through, without training.
 
-`load_replay(head, records)` turns a log (core.logs.reader.open_log) into one row per logged
-step: loss, dev loss, lr, activations, dead counts, status and the normalisation in force, plus
-the events, and θ_t from the log's `params` records (`run --log-params`), thinned to a memory
-budget. What is built on a Replay lives beside it: the per-sample picture from logged θ
-(core.logs.recompute), θ at any step by re-executing the session (core.logs.reexecute), and
-where two logs differ (core.logs.compare).
+`ReplayLoader(head, records)` reads a log (core.logs.reader.open_log: checked records in session
+order) into one row per logged step: loss, dev loss, lr, activations, dead counts, status and
+the normalisation in force, plus the events, and θ_t from the log's `params` records (`run
+--log-params`). It reads in slices (`feed(seconds)`), so a screen can open on the first part of
+a huge log while the rest loads, and `replay()` gives what is loaded so far. Memory is bounded
+whatever the log's size: rows and θ are thinned evenly past their limits (core.logs.replay_rows).
+`load_replay(head, records)` reads it all at once.
 
-No file I/O here: the caller opens the log and passes its records.
+What is built on a Replay lives beside it: the per-sample picture from logged θ
+(core.logs.recompute), θ at any step by re-executing the session (core.logs.reexecute), and
+where two logs differ (core.logs.compare). No file I/O here.
 """
 from __future__ import annotations
 
-import math
+import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import numpy as np
 
+from .limits import MAX_EVENTS, MAX_ROWS
 from .reader import RunLog
 from .record import LogError
+from .replay_rows import ACTIVATIONS, STATUSES, Names, ParamsKeeper, ParamsView, RowStore
 from .rerun import in_tick_order
 
 # θ kept in memory at most (floats); past this, every other params record is dropped, so a
@@ -31,24 +36,27 @@ class Replay:
     path: str
     config: dict
     data: dict                      # the run record's data (prepared and raw)
-    tick: np.ndarray                # (n,) int, one row per logged step, in session order
+    tick: np.ndarray                # (n,) int, one row per kept step, in session order
     step: np.ndarray                # (n,) int
     loss: np.ndarray                # (n,) float, nan where the log has null
     dev_loss: np.ndarray            # (n,) float, nan without a dev split
     lr: np.ndarray                  # (n,) float
     dead_output: np.ndarray         # (n,) int
     dead_hidden: np.ndarray         # (n, hidden layers) int
-    hidden_activation: list[str]
-    output_activation: list[str]
-    status: list[str]
+    hidden_activation: Names
+    output_activation: Names
+    status: Names
     normalize: np.ndarray           # (n,) bool, the normalisation in force at that step
     seed: np.ndarray                # (n,) int, the seed in force at that step
     events: list[dict]
-    params: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)  # row -> θ_t
+    params: ParamsView | dict = field(default_factory=dict)  # row -> θ_t
     params_logged: int = 0          # params records in the log (more than kept if thinned)
     params_unmatched: int = 0       # params records with no step record at their tick
     end: dict | None = None
-    # normalize -> Prepared, built once by core.logs.recompute.prepared_data
+    steps_logged: int = 0           # step records read (more than n when rows were thinned)
+    row_stride: int = 1             # rows kept: every row_stride-th step record (and those with θ)
+    complete: bool = True           # False while the rest of the log is still loading
+    # normalize -> Prepared, and the raw data, built once by core.logs.recompute
     _prepared: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -58,6 +66,8 @@ class Replay:
     @property
     def param_rows(self) -> np.ndarray:
         """Rows that carry per-sample data, in order."""
+        if isinstance(self.params, ParamsView):
+            return self.params.rows
         return np.array(sorted(self.params), dtype=int)
 
     @property
@@ -71,122 +81,138 @@ class Replay:
 
     def events_until(self, row: int) -> int:
         """How many events happened before or at the step in `row`."""
-        t = int(self.tick[row]) if self.n else -1
-        return sum(1 for e in self.events if e["tick"] <= t)
+        if not self.n:
+            return 0
+        t = int(self.tick[row])
+        ticks = np.fromiter((e["tick"] for e in self.events), dtype=np.int64, count=len(self.events))
+        return int(np.searchsorted(ticks, t, side="right"))
 
 
 def _num(v) -> float:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
+
+
+class ReplayLoader:
+    """Reads a log's records into a Replay, a slice at a time. Not thread-safe: one thread
+    feeds it; the Replays it hands out may be read from any thread."""
+
+    def __init__(self, head: RunLog, records: Iterable[tuple[int, dict]]) -> None:
+        cfg, data = head.header["config"], head.header["data"]
+        self.path, self.config, self.data = head.path, cfg, data
+        self._records = iter(in_tick_order(records))  # a no-op order for open_log's records
+        dims = [int(d) for d in cfg.get("layer_dims", [1, 1, 1])]
+        self.n_hidden = max(len(dims) - 2, 0)
+        shapes = [(f"{p}{l}", (dims[l], dims[l - 1] if p == "W" else 1))
+                  for l in range(1, len(dims)) for p in ("W", "b")]
+        self.keeper = ParamsKeeper(shapes, MAX_PARAM_FLOATS)
+        self.rows = RowStore(self.n_hidden, MAX_ROWS, lambda: self.keeper.by_ordinal.keys())
+        self.normalize = bool(data.get("normalize", cfg.get("normalize", False)))
+        self.seed = int(cfg.get("seed", 0))
+        self.events: list[dict] = []
+        self.end: dict | None = None
+        self.pending: dict | None = None   # params record waiting for its step record
+        self.ordinal = 0                   # step records read
+        self.last: tuple | None = None     # the newest step record when it was not kept
+        self.done = False
+        self._prepared: dict = {}          # shared by every Replay handed out (core.logs.recompute)
+
+    def feed(self, seconds: float | None = None) -> bool:
+        """Read records for about `seconds` (all of them for None); True once the log is read.
+        Raises LogError (one line naming the file and line) for a record it cannot place."""
+        deadline = None if seconds is None else time.perf_counter() + seconds
+        try:
+            for count, (lineno, rec) in enumerate(self._records, start=1):
+                self._take(lineno, rec)
+                if deadline is not None and not count % 256 and time.perf_counter() > deadline:
+                    return False
+        except LogError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError) as e:  # records that skipped open_log's checks
+            raise LogError(f"{self.path}: a record replay cannot read ({e})") from None
+        self._finish()
+        return True
+
+    def replay(self) -> Replay:
+        """What is loaded so far, as a Replay (views: cheap, and valid while loading goes on)."""
+        self.rows.flush()
+        v = self.rows.views()
+        return Replay(
+            path=self.path, config=self.config, data=self.data, tick=v["tick"], step=v["step"],
+            loss=v["loss"], dev_loss=v["dev_loss"], lr=v["lr"], dead_output=v["dead_output"],
+            dead_hidden=v["dead_hidden"], hidden_activation=Names(v["hidden"], ACTIVATIONS),
+            output_activation=Names(v["output"], ACTIVATIONS), status=Names(v["status"], STATUSES),
+            normalize=v["normalize"], seed=v["seed"], events=list(self.events),
+            params=self.keeper.by_row(v["ordinal"]), params_logged=self.keeper.seen,
+            params_unmatched=self.keeper.unmatched, end=self.end, steps_logged=self.ordinal,
+            row_stride=self.rows.stride, complete=self.done, _prepared=self._prepared)
+
+    # ---- one record --------------------------------------------------------------------------
+    def _take(self, lineno: int, rec: dict) -> None:
+        kind = rec["type"]
+        if kind == "step":
+            self._step(rec)
+        elif kind == "params":
+            if self.pending is not None:
+                self.keeper.unmatched += 1
+            self.pending = rec
+        elif kind == "event":
+            if len(self.events) >= MAX_EVENTS:
+                raise LogError(f"{self.path}: line {lineno}: more than {MAX_EVENTS:,} events, "
+                               "more than a replay keeps")
+            self.events.append(rec)
+            if rec.get("name") == "normalize":
+                self.normalize = bool(rec.get("value"))
+            elif rec.get("name") == "seed":
+                self.seed = int(rec["value"])
+        elif kind == "end":
+            self.end = rec
+
+    def _step(self, rec: dict) -> None:
+        o = self.ordinal
+        self.ordinal += 1
+        with_theta = False
+        if self.pending is not None:
+            if self.pending["tick"] == rec["tick"]:
+                flat = self._flat(self.pending) if self.keeper.wants_next() else None
+                with_theta = self.keeper.add(o, flat)
+            else:
+                self.keeper.unmatched += 1
+            self.pending = None
+        row = (o, rec["tick"], rec["step"], _num(rec.get("loss")), _num(rec.get("dev_loss")),
+               _num(rec.get("lr")), rec.get("dead_output") or 0, _code(ACTIVATIONS, rec.get("hidden_activation")),
+               _code(ACTIVATIONS, rec.get("output_activation")), _code(STATUSES, rec.get("status", "ok")),
+               self.normalize, self.seed)
+        dead = rec.get("dead_hidden") or [0] * self.n_hidden
+        if with_theta or self.rows.wanted(o):
+            self.rows.add(row, dead)
+            self.last = None
+        else:
+            self.last = (row, dead)
+
+    def _flat(self, rec: dict) -> np.ndarray:
+        return np.concatenate([np.asarray(rec[k], dtype=float).ravel() for k, _ in self.keeper.shapes])
+
+    def _finish(self) -> None:
+        if self.pending is not None:
+            self.keeper.unmatched += 1  # e.g. the TUI export's end-of-session θ: no logged loss with it
+            self.pending = None
+        if self.last is not None:
+            self.rows.add(*self.last)   # the last step is always shown, whatever the thinning
+            self.last = None
+        self.rows.flush()
+        self.done = True
+
+
+def _code(names: tuple[str, ...], name) -> int:
+    try:
+        return names.index(name)
+    except ValueError:
+        return len(names) - 1  # "?"
 
 
 def load_replay(head: RunLog, records: Iterable[tuple[int, dict]]) -> Replay:
-    """Read a log's records (line number, record) into a Replay. Raises LogError (one line) for
-    a record a replay cannot place or read."""
-    cfg, data = head.header["config"], head.header["data"]
-    n_hidden = max(len(cfg.get("layer_dims", [0, 0])) - 2, 0)
-    rows: dict[str, list] = {k: [] for k in ("tick", "step", "loss", "dev_loss", "lr", "dead_output",
-                                             "dead_hidden", "hidden_activation", "output_activation",
-                                             "status", "normalize", "seed")}
-    events, end = [], None
-    normalize = bool(data.get("normalize", cfg.get("normalize", False)))
-    seed = int(cfg.get("seed", 0))
-    pending: tuple[int, dict] | None = None   # params record waiting for its step record
-    kept = _ParamsKeeper(_param_size(cfg))
-    try:
-        for lineno, rec in in_tick_order(records):
-            kind = rec["type"]
-            if kind == "event":
-                events.append(rec)
-                if rec.get("name") == "normalize":
-                    normalize = bool(rec.get("value"))
-                elif rec.get("name") == "seed":
-                    seed = int(rec.get("value"))
-            elif kind == "params":
-                if pending is not None:
-                    kept.unmatched += 1
-                pending = (lineno, rec)
-            elif kind == "step":
-                _add_step(rows, lineno, rec, n_hidden, normalize, seed)
-                if pending is not None:
-                    if pending[1]["tick"] == rec["tick"]:
-                        kept.add(len(rows["tick"]) - 1, _read_params(pending, cfg))
-                    else:
-                        kept.unmatched += 1
-                    pending = None
-            elif kind == "end":
-                end = rec
-    except (TypeError, ValueError) as e:  # RerunError and our own "line N: ..." included
-        raise LogError(f"{head.path}: {e}") from None
-    if pending is not None:
-        kept.unmatched += 1  # e.g. the TUI export's end-of-session θ: no logged loss goes with it
-    ints = lambda k: np.array(rows[k], dtype=np.int64)
-    floats = lambda k: np.array(rows[k], dtype=float)
-    return Replay(
-        path=head.path, config=cfg, data=data, tick=ints("tick"), step=ints("step"),
-        loss=floats("loss"), dev_loss=floats("dev_loss"), lr=floats("lr"),
-        dead_output=ints("dead_output"),
-        dead_hidden=np.array(rows["dead_hidden"], dtype=np.int64).reshape(-1, n_hidden),
-        hidden_activation=rows["hidden_activation"], output_activation=rows["output_activation"],
-        status=rows["status"], normalize=np.array(rows["normalize"], dtype=bool), seed=ints("seed"),
-        events=events, params=kept.rows, params_logged=kept.seen, params_unmatched=kept.unmatched, end=end)
-
-
-def _add_step(rows: dict, lineno: int, rec: dict, n_hidden: int, normalize: bool, seed: int) -> None:
-    if not isinstance(rec.get("step"), int):
-        raise ValueError(f"line {lineno}: step record has no step number")
-    dh = rec.get("dead_hidden") or [0] * n_hidden
-    if len(dh) != n_hidden:
-        raise ValueError(f"line {lineno}: dead_hidden has {len(dh)} layers, the network has {n_hidden}")
-    rows["tick"].append(rec["tick"])
-    rows["step"].append(rec["step"])
-    rows["loss"].append(_num(rec.get("loss")))
-    rows["dev_loss"].append(_num(rec.get("dev_loss")))
-    rows["lr"].append(_num(rec.get("lr")))
-    rows["dead_output"].append(int(rec.get("dead_output") or 0))
-    rows["dead_hidden"].append([int(v or 0) for v in dh])
-    rows["hidden_activation"].append(str(rec.get("hidden_activation", "?")))
-    rows["output_activation"].append(str(rec.get("output_activation", "?")))
-    rows["status"].append(str(rec.get("status", "ok")))
-    rows["normalize"].append(normalize)
-    rows["seed"].append(seed)
-
-
-def _param_size(cfg: dict) -> int:
-    dims = [int(d) for d in cfg.get("layer_dims", [])]
-    return max(sum(dims[l] * dims[l - 1] + dims[l] for l in range(1, len(dims))), 1)
-
-
-def _read_params(item: tuple[int, dict], cfg: dict) -> dict[str, np.ndarray]:
-    lineno, rec = item
-    dims = [int(d) for d in cfg["layer_dims"]]
-    out = {}
-    for l in range(1, len(dims)):
-        for k, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
-            try:
-                a = np.array(rec[k], dtype=float)  # null (non-finite) reads as nan
-            except (KeyError, TypeError, ValueError):
-                raise ValueError(f"line {lineno}: params record has no readable {k}") from None
-            if a.shape != shape:
-                raise ValueError(f"line {lineno}: {k} has shape {a.shape}, the network needs {shape}")
-            out[k] = a
-    return out
-
-
-class _ParamsKeeper:
-    """θ per row, thinned by doubling a stride whenever the kept floats pass the budget."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.stride, self.seen, self.unmatched = size, 1, 0, 0
-        self.rows: dict[int, dict[str, np.ndarray]] = {}
-        self._ordinal: dict[int, int] = {}
-
-    def add(self, row: int, params: dict[str, np.ndarray]) -> None:
-        k = self.seen
-        self.seen += 1
-        if k % self.stride:
-            return
-        self.rows[row], self._ordinal[row] = params, k
-        while len(self.rows) * self.size > MAX_PARAM_FLOATS and len(self.rows) > 2:
-            self.stride *= 2
-            for r in [r for r, o in self._ordinal.items() if o % self.stride]:
-                del self.rows[r], self._ordinal[r]
+    """Read a whole log (records from core.logs.reader.open_log) into a Replay. Raises LogError
+    (one line) for a record a replay cannot place or read."""
+    loader = ReplayLoader(head, records)
+    loader.feed()
+    return loader.replay()

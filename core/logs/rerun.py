@@ -121,12 +121,32 @@ def _tick(lineno: int, rec: dict) -> int:
     return t
 
 
+class InTickOrder:
+    """An iterator of (line number, record) already in session order (core.logs.reader's
+    checked records), so in_tick_order passes it through instead of sorting it again."""
+
+    def __init__(self, items: Iterator[tuple[int, dict]]) -> None:
+        self._items = items
+
+    def __iter__(self) -> "InTickOrder":
+        return self
+
+    def __next__(self) -> tuple[int, dict]:
+        return next(self._items)
+
+
 def in_tick_order(records: Iterable[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
     """Records sorted by (tick, kind, file order) with bounded look-ahead.
 
     A streamed log is in tick order except that the `diverged` event a failed step emits
     (tick T+1) is written just before that step's record (tick T), so a record can only come
     one tick late: anything two ticks behind the newest seen is safe to hand on."""
+    if isinstance(records, InTickOrder):
+        return records
+    return _sorted(records)
+
+
+def _sorted(records: Iterable[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
     heap: list = []
     newest = -1
     for seq, (lineno, rec) in enumerate(records):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 PROG = "tui-trainer"
@@ -30,14 +29,17 @@ def register(sub, common) -> None:
 
 
 def cmd_rerun(args) -> int:
-    from core.logs.reader import open_log
+    from core.logs.reader import open_log, shown_path
     from core.logs.record import LogError
     from core.logs.rerun import RerunError, rerun
     from core.logs.restore import trainer_from_log
     from core.logs.writer import RunLogWriter
 
     if args.out and Path(args.out).resolve() == Path(args.log).resolve():
-        raise ValueError(f"--log {args.out}: would overwrite the log being rerun")
+        raise ValueError(f"--log {shown_path(args.out)}: would overwrite the log being rerun")
+    _, records = open_log(args.log)
+    for _ in records:  # every record checked before anything runs or --log is written (streamed)
+        pass
     log, records = open_log(args.log)
     trainer = trainer_from_log(log)
     # with_params: the rerun's log gets a params record wherever the original had one.
@@ -45,32 +47,48 @@ def cmd_rerun(args) -> int:
     try:
         result = rerun(trainer, records, on_step=writer.step if writer else None)
     except RerunError as e:
-        raise LogError(f"{args.log}: {e}") from None
+        raise LogError(f"{shown_path(args.log)}: {e}") from None
     finally:
         if writer is not None:
             writer.close()
     if args.json:
         print(json.dumps(to_json(args.log, result, args.out), allow_nan=False))
     else:
-        print(format_result(args.log, result, args.out))
+        print(format_result(shown_path(args.log), result, args.out and shown_path(args.out)))
     return 0 if result.identical else EXIT_DIFFERS
 
 
-def load_replay(path: str):
-    """A checked log as a core.logs.replay.Replay, or LogError (one line, exit 2)."""
+# The part of a log read before the replay screen opens; the rest loads behind it, so the first
+# screen comes within about two seconds whatever the log's size.
+FIRST_SCREEN_SECONDS = 1.0
+
+
+def start_replay(path: str, seconds: float | None = FIRST_SCREEN_SECONDS):
+    """A checked log's core.logs.replay.ReplayLoader, fed for `seconds` (all of it for None);
+    LogError (one line, exit 2) for a log that cannot be read."""
     from core.logs.reader import open_log
-    from core.logs.replay import load_replay as load
+    from core.logs.replay import ReplayLoader
 
     head, records = open_log(path)
-    return load(head, records)
+    loader = ReplayLoader(head, records)
+    loader.feed(seconds)
+    return loader
+
+
+def load_replay(path: str):
+    """A whole checked log as a core.logs.replay.Replay, or LogError (one line, exit 2)."""
+    return start_replay(path, None).replay()
 
 
 def cmd_replay(args) -> int:
     if len(args.logs) > 2:
         raise ValueError(f"replay takes one log, or two to compare; got {len(args.logs)}")
-    replays = [load_replay(p) for p in args.logs]  # every file is checked before a screen opens
+    # Two logs are compared whole (the differences need both ends), each in bounded memory;
+    # one log opens on its first part.
+    seconds = FIRST_SCREEN_SECONDS if len(args.logs) == 1 else None
+    loaders = [start_replay(p, seconds) for p in args.logs]  # each file's start checked before a screen opens
     from ..replay_app import run_replay
-    return run_replay(*replays)
+    return run_replay(*loaders)
 
 
 def to_json(path: str, res, out: str | None) -> dict:

@@ -1,6 +1,7 @@
-"""The replay screen's text panes, built from the log alone: the status line of the step under
-the cursor, the note on where its per-sample data comes from, the pane shown when there is
-none, and the events up to the cursor."""
+"""The replay screen's text panes, built from the log alone: how far loading has got, the status
+line of the step under the cursor, the note on where its per-sample data comes from, the pane
+shown when there is none, and the events around the cursor. Names read from the log (column
+names, event values) are escaped: a control character never reaches the terminal raw."""
 from __future__ import annotations
 
 import math
@@ -9,13 +10,27 @@ import numpy as np
 from rich.text import Text
 
 from core.logs.replay import Replay
+from core.text import printable
 
 from ..widgets.fmt import num
 from .replay_scrub import step_text
 
 
+EVENTS_AROUND = 40  # events listed on either side of the cursor (a log may hold 100,000)
+
+
 def event_line(e: dict) -> str:
-    return f"step {e.get('step')} (tick {e.get('tick')}): {e.get('name')} = {e.get('value')}"
+    return f"step {e.get('step')} (tick {e.get('tick')}): {e.get('name')} = {printable(str(e.get('value')))}"
+
+
+def load_text(r: Replay, error: str) -> Text:
+    """While the rest of a long log loads: how far it has got; or why loading stopped."""
+    if error:
+        return Text(f"{error} · showing the {r.steps_logged:,} steps before it · q quits (exit status 2)",
+                    style="bold white on red")
+    if r.complete:
+        return Text("")
+    return Text(f"loading the log… {r.steps_logged:,} steps read so far", style="bold yellow")
 
 
 def status_text(r: Replay, row: int) -> Text:
@@ -28,7 +43,8 @@ def status_text(r: Replay, row: int) -> Text:
         t.append(value, style=style)
 
     item("step", step_text(r, row))
-    item("logged", f"{row + 1}/{r.n}")
+    item("logged", f"{row + 1}/{r.n}" + (f" (1 in {r.row_stride} of {r.steps_logged:,} steps kept)"
+                                         if r.row_stride > 1 else ""))
     item("loss", num(r.loss[row]))
     if not math.isnan(r.dev_loss[row]):
         item("dev", num(r.dev_loss[row]))
@@ -44,9 +60,9 @@ def status_text(r: Replay, row: int) -> Text:
     return t
 
 
-def note_text(r: Replay, param_rows: np.ndarray, row: int, source: str) -> Text:
+def note_text(r: Replay, param_rows: np.ndarray, row: int, source: str, error: str = "") -> Text:
     """Where the per-sample picture at `row` comes from: `source` is "logged", "re-executed",
-    "pending", "failed", or "" (none)."""
+    "pending", "failed", "error" (re-execution raised `error`), or "" (none)."""
     if r.n == 0:
         return Text("")  # before step_text: an empty log has no row to name
     k = len(param_rows)
@@ -60,6 +76,9 @@ def note_text(r: Replay, param_rows: np.ndarray, row: int, source: str) -> Text:
                     "· c: off", style="cyan")
     if source == "pending":
         return Text(f"no per-sample data logged at {at}: re-executing the run up to it…", style="yellow")
+    if source == "error":
+        return Text(f"no per-sample data at {at}: re-executing the run failed: {error} · c: off",
+                    style="bold red")
     if source == "failed":
         return Text(f"no per-sample data at {at}: the re-executed run diverged before reaching it",
                     style="bold yellow")
@@ -98,13 +117,18 @@ def no_samples_text(r: Replay, row: int) -> Text:
 
 
 def events_text(r: Replay, row: int) -> Text:
-    """Every event, those at or before `row` marked ▸ (row -1: none yet)."""
+    """The events around the cursor, those at or before `row` marked ▸ (row -1: none yet)."""
     if not r.events:
         return Text("No events: the run kept its configuration throughout.", style="dim")
     done = r.events_until(row) if row >= 0 else 0
+    lo, hi = max(done - EVENTS_AROUND, 0), min(done + EVENTS_AROUND, len(r.events))
     t = Text()
-    for i, e in enumerate(r.events):
-        if t:
+    if lo:
+        t.append(f"… {lo:,} earlier events\n", style="dim")
+    for i in range(lo, hi):
+        if i > lo:
             t.append("\n")
-        t.append(("▸ " if i < done else "  ") + event_line(e), style="" if i < done else "dim")
+        t.append(("▸ " if i < done else "  ") + event_line(r.events[i]), style="" if i < done else "dim")
+    if hi < len(r.events):
+        t.append(f"\n… {len(r.events) - hi:,} later events", style="dim")
     return t
