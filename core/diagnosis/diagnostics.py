@@ -120,7 +120,9 @@ def run_check(trainer, kind: str, request: int) -> CheckResult:
 
 def _state_key(trainer) -> tuple:
     c = trainer.config
-    return (trainer.tick, trainer.seed, c.lr, c.hidden_activation, c.output_activation, c.normalize)
+    # len(events): a reset (0) keeps tick and seed but not θ, so λmax must be estimated again
+    return (trainer.tick, len(trainer.events), trainer.seed, c.lr, c.hidden_activation, c.output_activation,
+            c.normalize)
 
 
 class LiveDiagnostics:

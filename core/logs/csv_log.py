@@ -13,7 +13,7 @@ import csv
 import io
 import math
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterable
 
 from ..files import open_for_writing, write_atomic
 from ..engine.trainer import StepRecord, Trainer
@@ -76,17 +76,18 @@ def _sparse(r: StepRecord, cols: list[str]) -> list[str]:
     return [cell(known.get(c)) for c in cols]
 
 
-def csv_lines(trainer: Trainer) -> list[str]:
-    """The steps the trainer's bounded history holds (every step of a short run), as CSV lines."""
+def csv_lines(trainer: Trainer, earlier_steps: Iterable[StepRecord] = ()) -> list[str]:
+    """The steps the trainer's bounded history holds (every step of a short run), after
+    `earlier_steps` (a session's steps from before its resets), as CSV lines."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(columns(trainer))
     n_hidden = trainer.L - 1
-    for hist_row in trainer.history.rows():
-        w.writerow(row(trainer.record_from_row(hist_row), n_hidden))
+    for r in (*earlier_steps, *map(trainer.record_from_row, trainer.history.rows())):
+        w.writerow(row(r, n_hidden))
     return buf.getvalue().splitlines()
 
 
-def export_csv(path: str | Path, trainer: Trainer) -> Path:
+def export_csv(path: str | Path, trainer: Trainer, earlier_steps: Iterable[StepRecord] = ()) -> Path:
     """Write the session's steps to `path` in one go (atomically), e.g. next to a TUI export."""
-    return write_atomic(path, csv_lines(trainer))
+    return write_atomic(path, csv_lines(trainer, earlier_steps))

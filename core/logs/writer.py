@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Iterable
 
 import numpy as np
 
@@ -64,14 +64,16 @@ class RunLogWriter:
             self._trainer.listeners.remove(self._listener)
 
 
-def export_lines(trainer: Trainer, with_params: bool = False) -> list[str]:
+def export_lines(trainer: Trainer, with_params: bool = False,
+                 earlier_steps: Iterable[StepRecord] = ()) -> list[str]:
     """The whole session as a run log: all events, and the step records the bounded history
-    still holds (every step of a short run; an even thinning of a long one)."""
+    still holds (every step of a short run; an even thinning of a long one). A reset starts
+    the history afresh, so a session passes the steps it kept from before its resets as
+    `earlier_steps`: the log then holds every part of the session."""
     recs: list[tuple[int, int, dict]] = []
     for e in trainer.events:
         recs.append((e.tick, 0, event_record(e)))
-    for row in trainer.history.rows():
-        r = trainer.record_from_row(row)
+    for r in (*earlier_steps, *map(trainer.record_from_row, trainer.history.rows())):
         recs.append((r.tick, 1, step_record(r)))
     recs.sort(key=lambda x: (x[0], x[1]))  # events before the step of the same tick
     lines = [dumps(run_record(trainer))]

@@ -1,10 +1,12 @@
 """What each command does to the trainer: one method per command, found through one dict.
 
 A mixin of Session (loop.py), which owns the state these methods use: `_trainer`, `_running`,
-`_diag` (live diagnosis), `_applied` and `_notice`. Every handler takes the command's value.
+`_diag` (live diagnosis), `_applied`, `_notice` and `_keep_steps` (called before a reset, so an
+export still holds the steps it clears). Every handler takes the command's value.
 """
 from __future__ import annotations
 
+import os
 from functools import partial
 from pathlib import Path
 from typing import Callable
@@ -18,6 +20,16 @@ from .. import protocol as P
 # The orders the `a` and `h` keys cycle through.
 OUTPUT_CYCLE = ("relu", "leaky_relu", "swish", "linear", "sigmoid")
 HIDDEN_CYCLE = ("relu", "leaky_relu", "tanh", "swish", "linear", "sigmoid")
+
+
+def shown(path: Path | str) -> str:
+    """A path as a notice shows it: relative to the working directory when it is inside it,
+    so a long absolute path does not push the rest of the notice off a narrow screen."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 def next_in(cycle: tuple[str, ...], current: str) -> str:
@@ -104,15 +116,18 @@ class Handlers:
 
     def _toggle_normalize(self, _=None) -> None:
         on = not self._trainer.config.normalize
+        self._keep_steps()
         self._trainer.set_normalize(on)
         self._notice(f"Normalisation {'on' if on else 'off'}: training restarted from step 0")
 
     def _new_seed(self, _=None) -> None:
         seed = (self._trainer.seed + 1) % 2**63
+        self._keep_steps()
         self._trainer.reset(seed)
         self._notice(f"New seed {seed}: re-initialised at step 0")
 
     def _reset(self, _=None) -> None:
+        self._keep_steps()
         self._trainer.reset()
         self._notice(f"Back to step 0 with seed {self._trainer.seed}")
 
@@ -148,8 +163,8 @@ class Handlers:
             self._notice(f"Export failed: {e}", "error")
             return
         try:
-            csv_path = export_csv(path.with_suffix(".csv"), self._trainer)
+            csv_path = export_csv(path.with_suffix(".csv"), self._trainer, self._earlier)
         except OSError as e:
-            self._notice(f"Exported run log to {path}; CSV failed: {e}", "error", path=str(path))
+            self._notice(f"Exported run log to {shown(path)}; CSV failed: {e}", "error", path=str(path))
             return
-        self._notice(f"Exported run log to {path} and CSV to {csv_path}", path=str(path))
+        self._notice(f"Exported run log to {shown(path)} and CSV to {shown(csv_path)}", path=str(path))

@@ -19,7 +19,7 @@ from typing import Callable
 
 from core.diagnosis.diagnostics import LiveDiagnostics
 from core.diagnosis.snapshot import take_snapshot
-from core.engine.trainer import Trainer
+from core.engine.trainer import StepRecord, Trainer
 from core.files import export_path, make_folder, write_atomic
 from core.logs.runlog import export_lines
 
@@ -32,6 +32,7 @@ class Session(Handlers):
     CHUNK_SECONDS = 0.02      # a command waits at most about one chunk
     FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running
     GIL_YIELD = 0.001         # pause after each chunk for a UI thread sharing the GIL (0: none to share)
+    EARLIER_STEPS = 4096      # step records kept from before resets (halved, evenly, past this)
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
                  on_notice: Callable[[Notice], None], fps: float = 10.0):
@@ -46,6 +47,8 @@ class Session(Handlers):
         self._chunk = 64          # steps per chunk, adapted to CHUNK_SECONDS
         self._findings: tuple = ()  # the last diagnose()'s Findings, carried between frames
         self._diag = LiveDiagnostics()
+        self._earlier: list[StepRecord] = []  # steps from before the resets, for the export
+        self._notices = 0         # notices sent: did a command say anything itself?
         # Quitting must not lose training: what the last export (or the start) covered, and
         # whether the owning thread has let go of the trainer, so the UI side may save it.
         self._saved_mark = self._mark()
@@ -109,7 +112,13 @@ class Session(Handlers):
         return changed
 
     def _apply(self, cmd: Command) -> None:
+        diverged, notices = self._trainer.status != "ok", self._notices
         self._handlers[cmd.name](cmd.value)
+        if diverged and self._trainer.status == "ok" and self._notices == notices:
+            # The divergence notice would stay on screen, now false: say what changed instead.
+            t = self._trainer
+            self._notice(f"No longer diverged: lr {t.config.lr:g}, parameters of step {t.step_count}; "
+                         "space, n or r trains again")
 
     def _train_chunk(self) -> None:
         t = self._trainer
@@ -138,7 +147,16 @@ class Session(Handlers):
         self._pacer.hand(Frame(snap, self._running, self._applied, diag))
 
     def _notice(self, text: str, severity: str = "information", path: str | None = None) -> None:
+        self._notices += 1
         self._on_notice(Notice(text, severity, path))
+
+    def _keep_steps(self) -> None:
+        """Before a reset, which starts the trainer's history afresh: keep its steps, so an
+        export still holds the whole session and `rerun` can check every part of it."""
+        t = self._trainer
+        self._earlier += map(t.record_from_row, t.history.rows())
+        while len(self._earlier) > self.EARLIER_STEPS:
+            self._earlier = self._earlier[1::2]  # every other one, the newest kept
 
     # ---- after the loop: saving what would otherwise be lost on quit ---------------------
     def _mark(self) -> tuple[int, int]:
@@ -165,6 +183,7 @@ class Session(Handlers):
         return self._write_log(directory)
 
     def _write_log(self, directory: Path) -> Path:
-        path = write_atomic(export_path(make_folder(directory)), export_lines(self._trainer))
+        path = write_atomic(export_path(make_folder(directory)), export_lines(self._trainer,
+                                                                            earlier_steps=self._earlier))
         self._saved_mark = self._mark()
         return path
