@@ -14,6 +14,8 @@ from core.engine.data import Dataset, story_problem
 from core.engine.losses import LOSS_NAMES
 from core.engine.network import INIT_NAMES
 
+from .data_defaults import rate_for, resolve
+
 
 def positive_float(text: str) -> float:
     try:
@@ -110,21 +112,32 @@ def add_shared_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--target", metavar="COLUMN", help="target column name (default: the last column)")
     g.add_argument("--hidden", type=hidden_sizes, default=(10,), metavar="SIZES", help="hidden layer sizes, e.g. 10 or 64,64 (default: 10)")
     g.add_argument("--hidden-activation", choices=ACTIVATION_NAMES, default="relu", metavar="NAME", help=f"one of {', '.join(ACTIVATION_NAMES)} (default: relu)")
-    g.add_argument("--output-activation", choices=ACTIVATION_NAMES, default="relu", metavar="NAME", help="output layer activation (default: relu, as in the story)")
+    g.add_argument("--output-activation", choices=ACTIVATION_NAMES, default=None, metavar="NAME", help="output layer activation (default: relu in the story; with --data, linear, or sigmoid for 0/1 targets)")
     g.add_argument("--leaky-slope", type=slope, default=0.01, metavar="A", help="slope of leaky_relu for Z < 0 (default: 0.01)")
-    g.add_argument("--loss", choices=LOSS_NAMES, default="mse", help="mse (J = sum((AL-Y)^2)/(2m)) or bce (0/1 targets)")
-    g.add_argument("--lr", type=learning_rate, default=DEFAULT_LR, metavar="RATE", help=f"learning rate in [{LR_MIN:g}, {LR_MAX:g}] (default: {DEFAULT_LR:g})")
+    g.add_argument("--loss", choices=LOSS_NAMES, default=None, help="mse (J = sum((AL-Y)^2)/(2m)) or bce (default: mse; with --data, bce for 0/1 targets)")
+    g.add_argument("--lr", type=learning_rate, default=None, metavar="RATE", help=f"learning rate in [{LR_MIN:g}, {LR_MAX:g}] (default: {DEFAULT_LR:g} in the story; with --data, half the stability limit 2/λmax at initialisation)")
     g.add_argument("--init", choices=INIT_NAMES, default="he", help="weight initialisation (default: he)")
     g.add_argument("--seed", type=seed_value, default=DEFAULT_SEED, help=f"random seed for init and the dev split (default: {DEFAULT_SEED})")
-    g.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=False, help="standardise X and Y with train-split statistics (default: off)")
+    g.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=None, help="standardise X and Y with train-split statistics (default: off in the story, on with --data)")
     g.add_argument("--dev-fraction", type=fraction, default=0.0, metavar="F", help="fraction of samples held out as a dev set, in [0, 1) (default: 0)")
 
 
+def config_and_data(args) -> tuple[TrainConfig, Dataset]:
+    """The config and the dataset the options describe. Settings not given come from
+    data_defaults.py (the story's, or chosen from the user's data); what was chosen, and why,
+    is kept as `args.defaults_chosen` (a list of data_defaults.Chosen) for the summary and the TUI."""
+    data = dataset_from_args(args)
+    own_data = args.data is not None
+    config, chosen = resolve(args, data, own_data)
+    check_loss_fits(config, data)
+    if own_data:
+        config = rate_for(args, config, data, chosen)
+    args.defaults_chosen = chosen
+    return config, data
+
+
 def config_from_args(args) -> TrainConfig:
-    return TrainConfig(hidden=tuple(args.hidden), hidden_activation=args.hidden_activation,
-                       output_activation=args.output_activation, leaky_slope=args.leaky_slope,
-                       loss=args.loss, lr=args.lr, init=args.init, seed=args.seed,
-                       normalize=args.normalize, dev_fraction=args.dev_fraction)
+    return config_and_data(args)[0]
 
 
 def dataset_from_args(args) -> Dataset:
@@ -137,9 +150,13 @@ def dataset_from_args(args) -> Dataset:
 
 
 def check_loss_fits(config: TrainConfig, data: Dataset) -> None:
-    """Cross-entropy takes log(AL) and log(1 - AL): it needs 0/1 targets."""
+    """Cross-entropy takes log(AL) and log(1 - AL): it needs 0/1 targets and a sigmoid output."""
     if config.loss == "bce":
         Y = data.Y
         if ((Y < 0) | (Y > 1)).any():
             raise ValueError(f"--loss bce needs targets in [0, 1]; {data.target_name} ranges "
                              f"{Y.min():g}..{Y.max():g} (use --loss mse for regression)")
+    if config.loss == "bce" and config.output_activation != "sigmoid":
+        raise ValueError(f"--loss bce needs --output-activation sigmoid: cross-entropy reads the output as a "
+                         f"probability in (0, 1), which a {config.output_activation} output is not "
+                         "(use --loss mse to fit it as a regression)")

@@ -6,13 +6,11 @@ from core.diagnosis.findings import diagnose
 from core.engine.trainer import Trainer
 from core.files import clean
 
-from ..options import check_loss_fits, config_from_args, dataset_from_args
+from ..options import config_and_data
 
 
 def make_trainer(args) -> Trainer:
-    config = config_from_args(args)
-    data = dataset_from_args(args)
-    check_loss_fits(config, data)
+    config, data = config_and_data(args)  # settings not given: data_defaults.py
     if config.loss == "bce" and config.output_activation != "sigmoid":
         raise ValueError(f"--loss bce needs --output-activation sigmoid: cross-entropy reads the output as a "
                          f"probability in (0, 1), which a {config.output_activation} output is not "

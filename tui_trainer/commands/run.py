@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 
+from ..data_defaults import summary_keys
 from ..options import non_negative_int, positive_int
 from .common import fmt, make_trainer, summarize
 
@@ -102,7 +103,7 @@ def cmd_run(args) -> int:
         if stop.sig and not args.log:
             from core.logs.writer import save_session
             saved = str(save_session(trainer))  # nothing is lost on Ctrl+C
-        summary = summarize(trainer)
+        summary = {**summarize(trainer), **summary_keys(trainer, args)}
         if args.json:
             print(json.dumps(summary, allow_nan=False))
         else:
