@@ -297,7 +297,8 @@ def test_cli_diagnose_json_on_the_story(capsys):
 def test_cli_diagnose_human(capsys):
     assert main(["diagnose", "--steps", "5000"]) == 0
     text = capsys.readouterr().out
-    assert "[dead_output] 5 of 20 samples (0-4" in text and "press a" in text
+    assert "[dead_output] 5 of 20 samples (0-4" in text and "cure: --normalize --output-activation linear" in text
+    assert "press" not in text  # the command line names flags, not keys
     assert "all zeros 143,401" in text and "stability limit 2/λmax" in text
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .baseline import BaselineFit, fit_baseline
-from ..engine.losses import compute_cost
 
 CYCLE = (1, 2, 3, 4)
 GRID_POINTS = 200
@@ -43,8 +42,8 @@ def baseline_overlay(trainer, degree: int = 2, points: int = GRID_POINTS) -> Bas
     d = trainer.data
     fit = fit_baseline(d.X, d.Y, degree, d.X_dev, d.Y_dev, trainer.dataset.feature_names)
     with np.errstate(all="ignore"):
-        net_train = compute_cost(trainer.predict(d.X), d.Y, trainer.config.loss)
-        net_dev = compute_cost(trainer.predict(d.X_dev), d.Y_dev, trainer.config.loss) if d.has_dev else None
+        net_train = trainer.cost_on(d.X, d.Y)
+        net_dev = trainer.cost_on(d.X_dev, d.Y_dev) if d.has_dev else None
     if d.X.shape[0] == 1:
         lo, hi = float(d.X.min()), float(d.X.max())
         grid = np.linspace(lo, hi, points).reshape(1, -1)

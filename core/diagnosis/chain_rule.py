@@ -5,7 +5,12 @@ For sample i (MSE, one output):  ∂L/∂W^[L] = ∂L/∂A · ∂A/∂Z · ∂Z/
     ∂A/∂Z = g'(Z)          (the output activation's derivative)
     ∂Z/∂W = A_prev         (the previous layer's activations)
 and its share of dW^[L] = dZ · A_prevᵀ / m is dZ_i · A_prev_i / m. For a ReLU output with
-Z ≤ 0, g'(Z) = 0: that factor wipes the whole product, which is why a dead sample cannot move.
+Z ≤ 0, g'(Z) = 0: that factor wipes the whole product, so a dead sample gets no gradient of its
+own. It is not frozen: the weights it shares with the other samples still move, and can lift its
+Z^[L] above 0 again (or push it further down).
+
+For a sigmoid output with cross-entropy the engine takes dZ = A − Y in one piece (losses.py);
+∂L/∂A and ∂A/∂Z are shown as the factors they are, and dZ is the fused value.
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.activations import get_activation
-from ..engine.losses import loss_backward
+from ..engine.losses import fused_output, loss_backward
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,13 @@ def inspect_sample(trainer, sample: int) -> ChainRule:
     A_prev = As[-2][:, i] if len(As) > 1 else d.X[:, i]
     Y = d.Y[:, i:i + 1]
     act = get_activation(c.output_activation, c.leaky_slope)
-    dL_dA = float(loss_backward(AL, Y, c.loss)[0, 0])
+    fused = fused_output(c.loss, c.output_activation)
+    with np.errstate(all="ignore"):
+        dL_dA = float(((AL - Y) / (AL * (1 - AL)) if fused else loss_backward(AL, Y, c.loss))[0, 0])
     dA_dZ = float(act.derivative(ZL, AL)[0, 0])
-    dZ = dL_dA * dA_dZ
+    dZ = float((AL - Y)[0, 0]) if fused else dL_dA * dA_dZ
     m = d.X.shape[1]
-    dZ_all = loss_backward(As[-1], d.Y, c.loss) * act.derivative(Zs[-1], As[-1])
+    dZ_all = As[-1] - d.Y if fused else loss_backward(As[-1], d.Y, c.loss) * act.derivative(Zs[-1], As[-1])
     A_prev_all = As[-2] if len(As) > 1 else d.X
     dW = (dZ_all @ A_prev_all.T / m)[0]
     zeros = tuple(name for name, v in (("dL/dA", dL_dA), ("dA/dZ", dA_dZ)) if v == 0.0)

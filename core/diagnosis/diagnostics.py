@@ -26,7 +26,7 @@ from .evaluation import evaluate
 from .gradcheck import TensorCheck, gradient_check, nothing_to_check, why_zero
 from .loss_at_init import LossAtInit, loss_at_init
 from .lr_finder import LRRangeTest, lr_range_test
-from .overfit import OverfitResult, overfit_tiny_batch
+from .overfit import overfit_tiny_batch
 
 CURVATURE_INTERVAL = 3.0  # seconds between λmax estimates while training runs
 BANDS_ORDER = ("zero", "good", "acceptable", "suspicious", "wrong")  # "zero": nothing compared

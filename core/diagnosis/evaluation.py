@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.losses import compute_cost
+from ..engine.losses import output_cost
 from ..engine.trainer import Trainer
 
 
@@ -47,12 +47,12 @@ def evaluate(trainer: Trainer) -> Evaluation:
     ZL, AL = Zs[-1], As[-1]
     y_std = d.y_std if d.normalize else 1.0
     with np.errstate(all="ignore"):
-        loss = compute_cost(AL, d.Y, c.loss)
+        loss = output_cost(ZL, AL, d.Y, c.loss, c.output_activation)
         rmse = _rmse(AL, d.Y, y_std)
         dev_loss = dev_rmse = None
         if d.has_dev:
             A_dev = trainer.predict(d.X_dev)
-            dev_loss = compute_cost(A_dev, d.Y_dev, c.loss)
+            dev_loss = trainer.cost_on(d.X_dev, d.Y_dev)
             dev_rmse = _rmse(A_dev, d.Y_dev, y_std)
     output_relu = c.output_activation == "relu"
     hidden_relu = c.hidden_activation == "relu"

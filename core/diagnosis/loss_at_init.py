@@ -61,7 +61,7 @@ def loss_at_init(trainer) -> LossAtInit:
     fresh = Trainer(trainer.config, trainer.dataset, trainer.split, window=2, archive=2)
     d = fresh.data
     with np.errstate(all="ignore"):
-        measured = compute_cost(fresh.predict(d.X), d.Y, fresh.config.loss)
+        measured = fresh.cost_on(d.X, d.Y)
     zero, label, mean = trivial_losses(d.Y, fresh.config.loss)
     mismatch, meaning = explain(measured, zero, mean, label)
     ratio = measured / zero if zero > 0 else math.inf

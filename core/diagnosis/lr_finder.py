@@ -18,8 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.losses import compute_cost
-
 
 @dataclass(frozen=True)
 class LRRangeTest:
@@ -77,7 +75,7 @@ def lr_range_test(trainer, start: float = 1e-8, end: float = 10.0, steps: int = 
     d = t.data
     lrs = lr_schedule(start, end, steps)
     with np.errstate(all="ignore"):
-        start_loss = compute_cost(t.predict(d.X), d.Y, t.config.loss)
+        start_loss = t.cost_on(d.X, d.Y)
     losses: list[float] = []
     stopped = "end"
     for lr in lrs:
@@ -87,7 +85,7 @@ def lr_range_test(trainer, start: float = 1e-8, end: float = 10.0, steps: int = 
             stopped = "diverged"
             break
         with np.errstate(all="ignore"):
-            loss = compute_cost(t.predict(d.X), d.Y, t.config.loss)
+            loss = t.cost_on(d.X, d.Y)
         if not math.isfinite(loss):
             stopped = "diverged"
             break

@@ -22,6 +22,7 @@ def make_trainer(args) -> Trainer:
 
 def summarize(trainer) -> dict:
     ev = evaluate(trainer)
+    rows = trainer.split.train_idx  # samples are numbered by dataset row (0-based, header excluded)
     return clean({
         "steps": trainer.step_count,
         "status": trainer.status,
@@ -31,7 +32,8 @@ def summarize(trainer) -> dict:
         "rmse": ev.rmse,
         "dev_rmse": ev.dev_rmse,
         "dead_output": ev.dead_output,
-        "dead_samples": ev.dead_samples.tolist(),
+        "dead_samples": [int(rows[i]) for i in ev.dead_samples],
+        "dev_rows": [int(i) for i in trainer.split.dev_idx],
         "dead_hidden": ev.dead_hidden,
         "lr": trainer.config.lr,
         "hidden_activation": trainer.config.hidden_activation,

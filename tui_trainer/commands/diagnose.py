@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 
 from ..options import non_negative_int, positive_float, positive_int
 from .common import fmt, make_trainer
@@ -83,6 +82,7 @@ def cmd_diagnose(args) -> int:
     ev = evaluate(t)
     findings = diagnose(t, ev)
     curv = curvature(t)
+    flat = not curv.lambda_max > 0
     bv = bias_variance(t, ev)
     over = overfit_tiny_batch(t)
     chain = inspect_sample(t, args.sample) if args.sample is not None else None
@@ -92,11 +92,16 @@ def cmd_diagnose(args) -> int:
         "loss_at_init": {"measured": init.measured, "zero_loss": init.zero_loss, "zero_label": init.zero_label,
                          "mean_loss": init.mean_loss, "mismatch": init.mismatch, "meaning": init.meaning},
         "curvature": {"lambda_max": curv.lambda_max, "stability_limit": curv.stability_limit, "lr": curv.lr,
-                      "unstable": curv.unstable},
+                      "unstable": curv.unstable, "flat": flat, "note": curvature_note(t, curv)},
         "bias_variance": {"verdict": bv.verdict, "message": bv.message, "mean_loss": bv.mean_loss,
-                          "baseline_degree": bv.baseline_degree, "baseline_loss": bv.baseline_loss},
+                          "baseline_degree": bv.baseline_degree, "baseline_loss": bv.baseline_loss,
+                          "baseline": bv.baseline.to_dict() if bv.baseline is not None else None,
+                          "train_loss": bv.train_loss, "dev_loss": bv.dev_loss,
+                          "best_dev_step": bv.dev_curve.best_step if bv.dev_curve else None,
+                          "best_dev_loss": bv.dev_curve.best_loss if bv.dev_curve else None},
         "overfit": {"samples": list(over.samples), "steps": over.steps, "start_loss": over.start_loss,
-                    "final_loss": over.final_loss, "reached_zero": over.reached_zero, "verdict": over.verdict},
+                    "final_loss": over.final_loss, "reached_zero": over.reached_zero, "verdict": over.verdict,
+                    "min_loss": over.min_loss, "min_step": over.min_step},
     }
     if chain is not None:
         out["chain_rule"] = {k: getattr(chain, k) for k in ("sample", "Z", "A", "y", "dL_dA", "dA_dZ", "dZ", "A_prev",
@@ -107,17 +112,36 @@ def cmd_diagnose(args) -> int:
     print(f"after {t.step_count} steps ({t.status}): train J {fmt(ev.loss)}  dev J {fmt(ev.dev_loss)}")
     print("findings:" if findings else "findings: none")
     for f in findings:
-        print(f"  [{f.code}] {f.message}\n      cure: {f.cure}")
+        print(f"  [{f.code}] {f.message}\n      cure: {f.cure_cli or 'none of the changes tried on a copy helped'}")
     print(f"loss at init: measured {init.measured:,.6g}; {init.zero_label} {init.zero_loss:,.6g}; "
           f"mean {init.mean_loss:,.6g}: {init.meaning}")
-    rel = "above" if curv.unstable else "below"
-    print(f"curvature: λmax {fmt(curv.lambda_max)}, stability limit 2/λmax {fmt(curv.stability_limit)}; "
-          f"lr {curv.lr:.3g} is {rel} it" + (f" ({curv.lr_ratio:.2g}x)" if math.isfinite(curv.stability_limit) else ""))
+    print(f"curvature: {curvature_note(t, curv)}")
     print(f"bias/variance: {bv.message}")
     print(f"overfit 2 samples {list(over.samples)}: {over.verdict}")
     if chain is not None:
         print(format_chain(chain))
     return 0
+
+
+def curvature_note(t, curv) -> str:
+    """λmax against the rate; when nothing curves, why, instead of an infinite limit."""
+    head = f"λmax {fmt(curv.lambda_max)}, stability limit 2/λmax {fmt(curv.stability_limit)}"
+    if curv.lambda_max > 0:
+        rel = "above" if curv.unstable else "below"
+        return head + f"; lr {curv.lr:.3g} is {rel} it ({curv.lr_ratio:.2g}x)"
+    import numpy as np
+
+    from core.diagnosis.gradcheck import why_zero
+    from core.engine.network import cost_and_grads
+    c = t.config
+    with np.errstate(all="ignore"):
+        _, g = cost_and_grads(t.data.X, t.data.Y, t.parameters(), c.hidden_activation, c.output_activation,
+                              c.loss, c.leaky_slope)
+    if not any(np.any(v) for v in g.values()):
+        why = why_zero(t.data.X, t.parameters(), c.hidden_activation, c.output_activation, c.leaky_slope)
+        return (f"λmax {fmt(curv.lambda_max)}: the loss does not curve because nothing moves it ({why}); "
+                f"there is no stability limit to compare lr {curv.lr:.3g} with")
+    return head + f"; no direction curves upwards here, so lr {curv.lr:.3g} has no limit from curvature"
 
 
 def format_chain(c) -> str:

@@ -215,13 +215,22 @@ class FastRun:
             progress.update(t.step_count, float(last[2]) if last is not None else math.nan)
 
 
+def _rows(rows: list[int], limit: int = 12) -> str:
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return shown + (f", ... ({len(rows)} in all)" if len(rows) > limit else "")
+
+
 def format_summary(s: dict, log_path: str | None) -> str:
     lines = [f"steps {s['steps']}  status {s['status']}" + (f" ({s['reason']})" if s["reason"] else ""),
              f"train loss J {fmt(s['loss'])}  dev loss {fmt(s['dev_loss'])}  RMSE {fmt(s['rmse'])} (original units)",
-             f"dead output samples {s['dead_output']}" + (f" {s['dead_samples']}" if s["dead_output"] else "")
+             f"dead output samples {s['dead_output']}" + (f" (rows {s['dead_samples']})" if s["dead_output"] else "")
              + f"  dead hidden units {s['dead_hidden']}"]
+    if s["dev_rows"]:
+        lines.append(f"dev split: {len(s['dev_rows'])} rows held out ({_rows(s['dev_rows'])})")
     for f in s["findings"]:
         lines.append(f"[{f['code']}] {f['message']}")
+        if f["cure"]:
+            lines.append(f"    cure: {f['cure']}")
     if log_path:
         lines.append(f"log: {log_path}")
     return "\n".join(lines)

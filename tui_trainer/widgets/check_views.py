@@ -11,7 +11,7 @@ from core.diagnosis.chain_rule import ChainRule
 from core.diagnosis.curvature import Curvature
 from core.diagnosis.diagnostics import GradCheck, LRFind
 from core.diagnosis.loss_at_init import LossAtInit
-from core.diagnosis.overfit import OverfitResult
+from core.diagnosis.overfit import ZERO_FRACTION, OverfitResult
 
 from .fmt import num
 
@@ -69,7 +69,7 @@ def overfit_text(o: OverfitResult) -> Text:
              f"lr set to 0.25 · 2/λmax of the batch while it has curvature (last {o.lr:.3g})\n", style="dim")
     t.append(f"loss {big(o.start_loss)} → ")
     t.append(big(o.final_loss), style="bold")
-    t.append(f"   (predicting 0 scores {big(o.zero_loss)}; about 0 means below 0.1 % of it)\n")
+    t.append(f"   (predicting 0 scores {big(o.zero_loss)}; about 0 means below {ZERO_FRACTION:.0%} of it)\n")
     t.append("verdict: ", style="bold")
     t.append(o.verdict, style="bold green" if o.reached_zero else "bold red")
     return t
@@ -100,8 +100,9 @@ def chain_text(c: ChainRule) -> Text:
     t.append("all samples' dW^[L]            = [" + ", ".join(f"{v:.3g}" for v in c.dW) + "]\n", style="dim")
     if c.dead:
         t.append(f"\ng'(Z) = 0 because Z^[L] = {c.Z:.4g} ≤ 0 with a ReLU output: the product is 0 whatever the "
-                 "error, so this sample adds nothing to dW and gradient descent can never move it back. "
-                 "A linear or leaky ReLU output has g' ≠ 0 (press a).", style="bold red")
+                 "error, so this sample adds nothing to dW and gets no gradient of its own. Only the shared "
+                 "weights, moved by the other samples, can lift its Z^[L] above 0 again (or push it further "
+                 "down). A linear or leaky ReLU output has g' ≠ 0 (press a).", style="bold red")
     elif "dZ/dW" in c.zero_factors:
         t.append("\nA_prev = 0: every hidden unit is off for this sample, so W^[L] gets nothing from it.",
                  style="bold red")
