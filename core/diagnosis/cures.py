@@ -159,6 +159,7 @@ class CureChecker:
         self.steps = steps if steps is not None else int(min(max(trainer.step_count, MIN_CHECK_STEPS), CHECK_STEPS))
         self._base: dict[tuple, float] = {}
         self._untouched = None
+        self._done: dict[tuple, CureCheck] = {}
 
     def base(self, which: str, samples: tuple[int, ...] = ()) -> float:
         if (which, samples) not in self._base:
@@ -173,6 +174,12 @@ class CureChecker:
         return self._base[which, samples]
 
     def check(self, cure: Cure, which: str = "train", samples: tuple[int, ...] = ()) -> CureCheck:
+        key = (cure, which, samples)  # two findings often share a cure (normalising): train it once
+        if key not in self._done:
+            self._done[key] = self._check(cure, which, samples)
+        return self._done[key]
+
+    def _check(self, cure: Cure, which: str, samples: tuple[int, ...]) -> CureCheck:
         before = self.base(which, samples)
         try:
             with np.errstate(all="ignore"):
