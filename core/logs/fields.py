@@ -143,7 +143,8 @@ def matrix(v, field: str, shape: tuple[int, int] | None, nullable: bool = False,
         a = np.array(v, dtype=float)  # None reads as nan
     except OverflowError:
         a = None
-    bad = None if a is None else ~np.isnan(a) & ~(np.abs(a) <= max_abs)
+    with np.errstate(invalid="ignore"):
+        bad = None if a is None else np.isinf(a) | (np.abs(a) > max_abs)  # nan (null) is neither
     if a is None or bad.any():
         i, j = _first(v, max_abs) if a is None else tuple(int(k) for k in np.argwhere(bad)[0])
         limit = "a finite number" if math.isinf(max_abs) else f"at most {max_abs:g} in size"

@@ -59,17 +59,19 @@ def open_log(path: str | Path) -> tuple[RunLog, Iterator[tuple[int, dict]]]:
     except OSError as e:
         raise LogError(f"{name}: cannot read ({e.strerror or e})") from None
     try:
-        _check_tail(name, f)
-        f.seek(0)
-        lines = _records(name, f)
-        first = next(lines, None)
+        # The first line first: a file that is not a log at all (UTF-16, binary, CSV) is named
+        # as such, not as a log with a cut-off last line.
+        first = next(_records(name, f), None)
+        if first is None:
+            raise LogError(f"{name}: empty file, not a run log")
+        shape = check_header(name, first[1], first[0])
+        after_first = f.tell()
+        _check_tail(name, f, after_first)
+        f.seek(after_first)
     except (OSError, LogError) as e:
         f.close()
         raise e if isinstance(e, LogError) else LogError(f"{name}: cannot read ({e.strerror or e})") from None
-    if first is None:
-        f.close()
-        raise LogError(f"{name}: empty file, not a run log")
-    shape = check_header(name, first[1], first[0])
+    lines = _records(name, f, first[0])
     return RunLog(str(p), first[1]), InTickOrder(_checked(name, shape, lines, f))
 
 
@@ -85,7 +87,9 @@ def check_header(name: str | Path, head: dict, lineno: int = 1) -> LogShape:
     """The LogShape of a run record this version can read; LogError (one line) otherwise."""
     name = shown_path(name)
     if head.get("type") != "run" or lineno != 1:
-        raise LogError(f"{name}: first line is not a run record, not a run log")
+        kind = head.get("type")
+        what = f"a {kind} record" if kind in ("step", "params", "event", "end") else "not a record"
+        raise LogError(f"{name}: line {lineno}: first line is not a run record ({what}), not a run log")
     v = head.get("version")
     if type(v) is not int:
         raise LogError(f"{name}: line 1: run record has no format version")
@@ -143,9 +147,9 @@ def _existing_file(path: str | Path) -> Path:
     return p
 
 
-def _records(name: str, f: IO[bytes]) -> Iterator[tuple[int, dict]]:
-    """(line number, parsed record) for every non-blank line; no line read past the limit."""
-    lineno = 0
+def _records(name: str, f: IO[bytes], lineno: int = 0) -> Iterator[tuple[int, dict]]:
+    """(line number, parsed record) for every non-blank line after line `lineno`; no line read
+    past the limit."""
     while True:
         raw = f.readline(MAX_LINE_BYTES + 1)
         if not raw:
@@ -182,9 +186,10 @@ def _parse_line(name: str, i: int, raw: bytes, last: bool) -> dict:
     return rec
 
 
-def _check_tail(name: str, f: IO[bytes]) -> None:
+def _check_tail(name: str, f: IO[bytes], after_first: int) -> None:
     """A log whose last line lacks its newline and does not parse was cut off mid-write. Looks
-    back from the end only as far as the last newline (linear, never more than one line)."""
+    back from the end only as far as the last newline (linear, never more than one line); the
+    first line (read already, up to `after_first`) is not read again."""
     size = f.seek(0, os.SEEK_END)
     if size == 0:
         raise LogError(f"{name}: empty file, not a run log")
@@ -194,8 +199,8 @@ def _check_tail(name: str, f: IO[bytes]) -> None:
     start = _after_last_newline(f, size)
     if start is None:
         raise LogError(_too_long(name, _count_lines(f, size) + 1))
-    if start == 0:
-        return  # a single line: reading it reports a cut-off record, with no second parse here
+    if start < after_first:
+        return  # the first line is the last one: already read
     f.seek(start)
     tail = f.read(size - start)
     try:
