@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-# Tests that take many seconds of CPU or of a running TUI. They carry the `slow` marker, which
-# the default run deselects (pyproject's addopts: -m "not slow"); `.ci/run` runs them after the
-# README's command with `python3 -m pytest -m slow`. The key is file::function (every parameter
-# set of it); tests/test_suite_rules.py checks that each entry still names a test.
+# Tests that take many seconds of CPU or of a running TUI get the `slow` marker here (a test
+# may also carry @pytest.mark.slow itself). The default run deselects them (pyproject's
+# addopts: -m "not slow"); `.ci/run` runs them after the README's command with
+# `python3 -m pytest -m slow`. The key is file::function (every parameter set of it);
+# tests/test_suite_rules.py checks that each entry still names a test.
 SLOW = {
     "test_faults.py::test_soak_one_million_steps_cli": "1,000,000 headless steps and a 10,000-step reference run",
     "test_faults.py::test_soak_history_stays_bounded": "200,000 steps to show the history's memory is fixed",
