@@ -47,8 +47,10 @@ def cmd_lr_find(args) -> int:
     t.run(args.steps)
     r = lr_range_test(t, args.start_lr, args.end_lr, args.num)
     curv = curvature(t)
+    note = saturation_note(t)
     out = clean({"step": t.step_count, "lr": t.config.lr, **r.to_dict(),
-                 "lambda_max": curv.lambda_max, "stability_limit": curv.stability_limit})
+                 "lambda_max": curv.lambda_max, "stability_limit": curv.stability_limit,
+                 "saturated": bool(note), "note": note})
     if args.json:
         print(json.dumps(out, allow_nan=False))
         return 0
@@ -60,7 +62,21 @@ def cmd_lr_find(args) -> int:
     print(f"lowest smoothed loss at lr {r.best_lr:.3g}; steepest descent at {r.lr_steep:.3g}")
     print(f"suggested lr {r.suggested:.3g} ({r.method}); current {t.config.lr:.3g}; "
           f"stability limit 2/λmax {fmt(curv.stability_limit)} (λmax {fmt(curv.lambda_max)})")
+    if note:
+        print(f"note: {note}")
     return 0
+
+
+def saturation_note(t) -> str:
+    """A rate cannot revive saturated units: say so beside a suggested rate (issue 11, item 6)."""
+    from core.diagnosis.findings_training import SATURATION, saturation
+
+    sat = saturation(t)
+    if not sat or min(sat) >= SATURATION:
+        return ""
+    fix = "" if t.config.normalize else "; standardise the inputs (--normalize) instead"
+    return (f"the {t.config.hidden_activation} hidden units are saturated (mean g'(Z) {min(sat):.2g} of its peak), "
+            f"so the gradient has vanished and λmax is small for that reason: no rate brings them back{fix}")
 
 
 def cmd_diagnose(args) -> int:
