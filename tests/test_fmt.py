@@ -33,3 +33,11 @@ def test_fit_passes_through_the_non_numbers():
     assert fit(None, 3) == "—"
     assert fit(float("nan"), 3) == "nan"
     assert fit(float("-inf"), 4) == "-inf"
+
+
+def test_index_ranges_summarise_a_long_list():
+    from tui_trainer.widgets.fmt import index_ranges
+    assert index_ranges([0, 1, 2, 5, 7, 8]) == "0–2, 5, 7–8"
+    rows = [0, 1, 2, 3, 4, 7] + list(range(9, 400, 2))
+    assert index_ranges(rows, max_parts=3) == f"0–4, 7, 9, … ({len(rows)} in all)"
+    assert index_ranges(range(200), max_parts=3) == "0–199"  # one run is short already

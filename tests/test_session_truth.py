@@ -67,12 +67,13 @@ def test_export_after_a_reset_holds_every_step_and_reruns_identically(tmp_path):
     records = [loads_strict(line) for line in log.read_text(encoding="utf-8").splitlines()]
     steps = [r for r in records if r["type"] == "step"]
     assert [r["step"] for r in steps] == list(range(30)) + list(range(5))
-    assert [r["name"] for r in records if r["type"] == "event"] == ["reset", "seed", "normalize"]
+    # (z also sets the rate from the new scale: an lr event, issue 14)
+    assert [r["name"] for r in records if r["type"] == "event"] == ["reset", "seed", "normalize", "lr"]
     csv_rows = log.with_suffix(".csv").read_text(encoding="utf-8").splitlines()
     assert len(csv_rows) == 1 + 35  # header and every step, not a header alone
     head, recs = open_log(log)
     result = rerun(trainer_from_log(head), recs)
-    assert result.identical and result.steps_compared == 35 and result.events_applied == 3
+    assert result.identical and result.steps_compared == 35 and result.events_applied == 4
 
 
 def test_kept_steps_stay_bounded():

@@ -43,15 +43,18 @@ class TrainerApp(App):
     multi: reactive[int] = reactive(MULTI_STEPS[0])
     """N, the step count of the `n` key."""
 
-    def __init__(self, trainer: Trainer, runs_dir: Path | None = None, backend: str | None = "thread") -> None:
+    def __init__(self, trainer: Trainer, runs_dir: Path | None = None, backend: str | None = "thread",
+                 pause_on_trouble: bool = True, lr_given: bool = False, start_notice: Notice | None = None) -> None:
         super().__init__()
         self.runs_dir = runs_dir
         self.sent = 0  # commands sent; frame.applied catches up when the session is idle
         # backend: "thread" (tests reach into its trainer) or "process" (run_tui's default, see
         # tui_trainer/session/process.py); None reads $TUI_TRAINER_BACKEND.
         self.session = make_session(trainer, lambda f: self.post_message(FrameReady(f)),
-                                    lambda n: self.post_message(SessionNotice(n)), backend)
+                                    lambda n: self.post_message(SessionNotice(n)), backend,
+                                    pause_on_trouble=pause_on_trouble, lr_given=lr_given)
         self.main = MainScreen()
+        self.main.notice = start_notice  # e.g. the defaults chosen for the user's data
         self.quit_report: list[tuple[bool, str]] = []  # (is_error, line) to print once the screen is gone
         self._quitting = False
         self._signals: list[int] = []
@@ -214,10 +217,11 @@ class TrainerApp(App):
                                     partial(self.run_action, k.action_string))
 
 
-def run_tui(trainer: Trainer, backend: str | None = None) -> int:
+def run_tui(trainer: Trainer, backend: str | None = None, **options) -> int:
     """Open the TUI on a trainer; returns the exit status. Training runs in a separate process
-    unless backend (or $TUI_TRAINER_BACKEND) is "thread"."""
-    app = TrainerApp(trainer, backend=backend)
+    unless backend (or $TUI_TRAINER_BACKEND) is "thread". options: TrainerApp's (lr_given,
+    start_notice, pause_on_trouble)."""
+    app = TrainerApp(trainer, backend=backend, **options)
     app.run()
     if not app._quitting:  # ended some other way (an error): still try not to lose the run
         app.session.close()

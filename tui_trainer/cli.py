@@ -78,4 +78,6 @@ def launch_tui(args) -> int:
     # Imported here: the headless subcommands need not load Textual.
     from .app import run_tui
     from .commands.common import make_trainer
-    return run_tui(make_trainer(args))
+    from .data_defaults import tui_options
+    trainer = make_trainer(args)
+    return run_tui(trainer, **tui_options(args))

@@ -61,6 +61,11 @@ KEYS = (
     # Left out of the footer to make room for readable labels; N is in the status line.
     Key("N", "Cycle N", "cycle N: 10 → 100 → 1000", action="cycle_multi", footer=False),
     Key("r", "Run", "run / pause", sends=(P.RUN,)),
+    Key("p", "Pause on trouble", "pause on trouble on/off: running stops at the step a sample dies, a hidden layer "
+        "loses another quarter, or the loss diverges or stalls (on at start; r goes on)", sends=(P.TOGGLE_TROUBLE,),
+        footer=False),
+    Key("t", "Pace", "pace: as fast as possible → 1000 → 100 → 10 steps a second (in the status line)",
+        sends=(P.CYCLE_PACE,), footer=False),
     Key("a", "Out act", "output activation: relu → leaky_relu → swish → linear → sigmoid (weights kept)",
         sends=(P.CYCLE_OUTPUT,)),
     Key("h", "Hid act", "hidden activation: relu → leaky_relu → tanh → swish → linear → sigmoid (weights kept)",

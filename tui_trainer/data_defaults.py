@@ -23,6 +23,8 @@ from core.engine.config import DEFAULT_LR, TrainConfig
 from core.engine.data import Dataset
 from core.engine.trainer import Trainer
 
+from .protocol import Notice
+
 STORY = {"normalize": False, "output_activation": "relu", "loss": "mse", "lr": DEFAULT_LR}
 STORY_WHY = "the story's setting (the forum thread's network, kept so its failure can be seen)"
 
@@ -119,3 +121,11 @@ def summary_keys(trainer, args) -> dict:
     if acc is not None:
         out.update(accuracy=acc.train, dev_accuracy=acc.dev)
     return out
+
+
+def tui_options(args) -> dict:
+    """What the TUI needs to know about the options: whether the rate was given (`z` keeps a
+    given one), and, for own data, a first notice saying which defaults were chosen and why."""
+    chosen = [c for c in getattr(args, "defaults_chosen", []) if c.why != STORY_WHY]
+    notice = Notice(f"Defaults for your data: {chosen_text(chosen)}") if chosen else None
+    return {"lr_given": given(args, "lr"), "start_notice": notice}

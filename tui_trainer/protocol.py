@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.diagnosis.cure_chain import NextStep
 from core.diagnosis.diagnostics import GRADCHECK, LR_FIND, OVERFIT, Diagnostics
 from core.diagnosis.snapshot import Snapshot
+from core.diagnosis.trouble import Trouble
 
 # Command names; the value each one takes is in brackets.
 STEP = "step"                  # [number of steps] train by hand (only while paused)
@@ -32,6 +34,11 @@ SET_LR = "set_lr"              # [the new learning rate] (e.g. the LR range test
 COMMANDS = (STEP, RUN, PAUSE, SCALE_LR, CYCLE_OUTPUT, CYCLE_HIDDEN, TOGGLE_NORMALIZE,
             NEW_SEED, RESET, EXPORT, GRADCHECK, LR_FIND, OVERFIT, BASELINE, INSPECT, SET_LR)
 
+# Watching while training runs (session/watching.py).
+TOGGLE_TROUBLE = "toggle_trouble"  # pause on trouble on / off
+CYCLE_PACE = "cycle_pace"          # as fast as possible → 1000 → 100 → 10 steps a second
+COMMANDS += (TOGGLE_TROUBLE, CYCLE_PACE)
+
 
 @dataclass(frozen=True)
 class Command:
@@ -51,6 +58,10 @@ class Frame:
     running: bool
     applied: int        # commands applied so far (equals the number sent once all are done)
     diag: Diagnostics = field(default_factory=Diagnostics)  # curvature, checks, chain rule...
+    trouble: Trouble | None = None      # what made training pause by itself, at which step
+    pause_on_trouble: bool = True
+    pace: int | None = None             # steps a second; None: as fast as possible
+    next_step: NextStep | None = None   # what still blocks a good fit, and the key for it
 
 
 @dataclass(frozen=True)

@@ -214,6 +214,10 @@ class Trainer:
         self._setup(self.seed)
         self._emit("normalize", bool(on))
 
+    def note(self, name: str, value) -> None:
+        """Log a session change that leaves the maths alone (the TUI's pace), as an event."""
+        self._emit(name, value)
+
     def apply_event(self, name: str, value) -> None:
         """Re-apply a logged user change (used by rerun)."""
         if name == "lr":
@@ -228,8 +232,8 @@ class Trainer:
             self.reset()
         elif name == "normalize":
             self.set_normalize(bool(value))
-        elif name == "diverged":
-            pass  # produced by the engine itself, not a change to replay
+        elif name in ("diverged", "pace"):
+            pass  # the engine's own record, or the TUI's pace (note): nothing to replay
         else:
             raise ValueError(f"unknown event {name!r}")
 

@@ -20,7 +20,7 @@ from .limits import MAX_TICK
 KINDS = ("step", "params", "event", "end")
 STATUSES = ("ok", "diverged")
 RESTARTS = ("reset", "seed", "normalize")      # events that put the step count back to 0
-EVENT_NAMES = ("lr", "output_activation", "hidden_activation", *RESTARTS, "diverged")
+EVENT_NAMES = ("lr", "output_activation", "hidden_activation", *RESTARTS, "diverged", "pace")
 
 
 class RecordError(ValueError):
@@ -110,6 +110,8 @@ class RecordChecker:
             boolean(value, "value")
         elif name == "diverged":
             text(value, "value")
+        elif name == "pace" and value is not None:  # the TUI's steps a second; null: as fast as possible
+            integer(value, "value", 1, MAX_TICK)
 
     def _end(self, rec: dict) -> None:
         if "status" in rec:

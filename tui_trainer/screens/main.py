@@ -5,24 +5,26 @@ from time import monotonic
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from ..protocol import Frame, Notice
 from ..session.pacing import RateLimit
 from ..widgets.fmt import num
-from ..widgets.findings_panel import FindingsPanel
+from ..widgets.findings_panel import FindingsPanel, samples_title
 from ..widgets.fit_plot import FitPlot
+from ..widgets.key_footer import KeyFooter
 from ..widgets.loss_curve import LossCurve
-from ..widgets.notice_line import NoticeLine
+from ..widgets.notice_line import HINT, NoticeLine
 from ..widgets.sample_table import SampleTable
 from ..widgets.sign_strip import SignStrip
 from ..widgets.status_line import StatusLine
 from ..widgets.unit_grid import UnitGrid
+from .layout_plan import Plan, plan_for
 
-NARROW_BELOW = 100  # columns: below this the lower panels stack and the body scrolls
+# Compact screens: the plots are below the fold, and nothing on screen said how to get there.
+COMPACT_HINT = "tab: focus a panel, ↑↓ scroll · plots below · space: step · r: run · ?: help"
 # While training runs, drawing takes CPU from training (a core on a small machine; with the
 # thread backend, the one GIL). The status line follows every frame (~10/s); the plots and the
 # per-sample panels, which change faster than anyone can read them and cost far more to draw,
@@ -31,12 +33,6 @@ THROTTLE = {"LossCurve, FitPlot": 0.2, "SampleTable, SignStrip, UnitGrid, Findin
 
 
 class MainScreen(Screen):
-    # The compact footer leaves no space after a group's label ("gblo Checks? Help"): one
-    # space after it, none before the group's keys, as between the other entries.
-    DEFAULT_CSS = """
-    MainScreen Footer.-compact KeyGroup.-compact { padding-left: 0; }
-    MainScreen Footer.-compact FooterLabel { margin: 0 1 0 0; }
-    """
     AUTO_FOCUS = None  # keys go to the app; the table takes focus (and shows a cursor) on click or tab
     frame: reactive[Frame | None] = reactive(None)
     """Latest frame from the session: every widget draws from it."""
@@ -50,27 +46,28 @@ class MainScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._rates = {selector: RateLimit(interval) for selector, interval in THROTTLE.items()}
+        self.plan: Plan | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         yield NoticeLine(id="notice")
+        # The five panels are siblings in one grid, so each size's plan (layout_plan.py) can
+        # order and span them without moving a widget between containers.
         with VerticalScroll(id="body"):
-            with Horizontal(id="top"):
-                yield LossCurve(id="loss")
-                yield FitPlot(id="fit")
-                with Vertical(id="activity"):
-                    yield SignStrip(id="signs")
-                    yield UnitGrid(id="units")
-            with Horizontal(id="lower"):
-                yield SampleTable(id="samples")
-                with VerticalScroll(id="findings-box"):
-                    yield FindingsPanel(id="findings")
-        yield Footer(compact=True, show_command_palette=False)
+            yield LossCurve(id="loss")
+            yield FitPlot(id="fit")
+            with Vertical(id="activity"):
+                yield SignStrip(id="signs")
+                yield UnitGrid(id="units")
+            yield SampleTable(id="samples")
+            with VerticalScroll(id="findings-box"):
+                yield FindingsPanel(id="findings")
+        yield KeyFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#loss").border_title = "Loss J (log scale)"
         self.query_one("#fit").border_title = "Fit: y •, ŷ ─, dead ŷ x"
-        self.query_one("#samples").border_title = "Samples (red: dead, ŷ stuck at 0)"
+        self.query_one("#samples").border_title = samples_title(None)
         self.query_one("#activity").border_title = r"Z^\[L] signs, hidden units"
         self.query_one("#findings-box").border_title = "Findings"
         self._push_frame(self.frame)
@@ -78,7 +75,25 @@ class MainScreen(Screen):
         self.query_one(StatusLine).multi = self.multi
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
+        self.apply_plan(plan_for(event.size.width, event.size.height))
+
+    def apply_plan(self, plan: Plan) -> None:
+        """Order, size and span the panels as the plan says (on resize only: a frame never
+        moves anything)."""
+        if plan == self.plan:
+            return
+        self.plan = plan
+        for name in ("compact", "wide", "large"):
+            self.set_class(plan.name == name, f"-{name}")
+        body = self.query_one("#body")
+        for before, after in zip(plan.order, plan.order[1:]):
+            body.move_child(self.query_one(f"#{after}"), after=self.query_one(f"#{before}"))
+        body.styles.grid_size_columns = len(plan.columns)
+        body.styles.grid_columns = " ".join(str(c) for c in plan.columns)
+        body.styles.grid_rows = " ".join(plan.rows)
+        for panel, span in plan.spans.items():
+            self.query_one(f"#{panel}").styles.column_span = span
+        self.query_one(NoticeLine).hint = COMPACT_HINT if plan.name == "compact" else HINT
 
     def watch_frame(self, frame: Frame | None) -> None:
         if self.is_mounted:
@@ -100,6 +115,9 @@ class MainScreen(Screen):
         if frame is None or not self.is_attached:
             return  # a frame may still arrive while the app tears the screen down
         self.query_one(StatusLine).frame = frame
+        self.query_one("#samples").border_title = samples_title(frame.snapshot)
+        activity = self.query_one("#activity")
+        activity.border_subtitle = self.query_one(SignStrip).legend(activity.size.width - 4)
         now = monotonic()
         for selector, rate in self._rates.items():
             if rate.take(now, force=not frame.running):

@@ -19,7 +19,7 @@ from ..protocol import Frame
 from .loop import Session
 
 
-def child_main(trainer: Trainer, commands, out, fps: float) -> None:
+def child_main(trainer: Trainer, commands, out, fps: float, options: dict | None = None) -> None:
     """Own the trainer: the Session loop in this process's main thread, commands read in
     another, then (after close) save requests until told to exit or the app goes away."""
     # Signals from the terminal (Ctrl+C, a closed window) go to the app, which asks us to save
@@ -49,7 +49,7 @@ def child_main(trainer: Trainer, commands, out, fps: float) -> None:
         emit(("frame", frame))
         session.frame_drawn()  # nobody here shares our GIL: never wait for the screen
 
-    session = Session(trainer, on_frame, lambda n: emit(("notice", n)), fps)
+    session = Session(trainer, on_frame, lambda n: emit(("notice", n)), fps, **(options or {}))
     session.GIL_YIELD = 0.0  # no UI thread in this process to yield to
     control: queue.SimpleQueue[tuple] = queue.SimpleQueue()
 

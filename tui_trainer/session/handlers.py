@@ -56,6 +56,8 @@ class Handlers:
             P.EXPORT: self._export,
             P.BASELINE: self._cycle_baseline,
             P.INSPECT: self._inspect,
+            P.TOGGLE_TROUBLE: self._toggle_trouble,   # these two: watching.py
+            P.CYCLE_PACE: self._cycle_pace,
             **{kind: partial(self._check, kind) for kind in CHECKS},
         }
         if set(table) != set(P.COMMANDS):  # a new command needs its handler here
@@ -118,7 +120,8 @@ class Handlers:
         on = not self._trainer.config.normalize
         self._keep_steps()
         self._trainer.set_normalize(on)
-        self._notice(f"Normalisation {'on' if on else 'off'}: training restarted from step 0")
+        # The gradients scale with the data: the old rate would be ~10,000x off (watching.py).
+        self._notice(f"Normalisation {'on' if on else 'off'}: training restarted from step 0; {self._rate_for_scale()}")
 
     def _new_seed(self, _=None) -> None:
         seed = (self._trainer.seed + 1) % 2**63

@@ -25,18 +25,22 @@ from core.logs.runlog import export_lines
 
 from ..protocol import Command, Frame, Notice
 from .handlers import Handlers
+from .watching import Watching
 from .pacing import Pacer, RateLimit
 
 
-class Session(Handlers):
+class Session(Watching, Handlers):
     CHUNK_SECONDS = 0.02      # a command waits at most about one chunk
     FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running
     GIL_YIELD = 0.001         # pause after each chunk for a UI thread sharing the GIL (0: none to share)
     EARLIER_STEPS = 4096      # step records kept from before resets (halved, evenly, past this)
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
-                 on_notice: Callable[[Notice], None], fps: float = 10.0):
+                 on_notice: Callable[[Notice], None], fps: float = 10.0,
+                 pause_on_trouble: bool = False, lr_given: bool = False):
+        # pause_on_trouble: the app turns it on (watching.py); off, `r` trains until paused.
         self._trainer = trainer
+        self._init_watching(pause_on_trouble, lr_given)
         self._on_notice = on_notice
         self._pacer = Pacer(on_frame, fps)
         self._findings_rate = RateLimit(self.FINDINGS_INTERVAL)
@@ -113,7 +117,9 @@ class Session(Handlers):
 
     def _apply(self, cmd: Command) -> None:
         diverged, notices = self._trainer.status != "ok", self._notices
+        was_running = self._running
         self._handlers[cmd.name](cmd.value)
+        self._after_command(cmd.name, was_running)
         if diverged and self._trainer.status == "ok" and self._notices == notices:
             # The divergence notice would stay on screen, now false: say what changed instead.
             t = self._trainer
@@ -122,11 +128,16 @@ class Session(Handlers):
 
     def _train_chunk(self) -> None:
         t = self._trainer
+        n = self._steps_due(self._chunk)  # the pace's share (watching.py)
+        if n == 0:  # a slow pace: no step due yet
+            time.sleep(min(self._pace_wait(), self.CHUNK_SECONDS))
+            return
         t0 = time.perf_counter()
-        t.run(self._chunk)
+        done = self._run_watched(n)
         dt = time.perf_counter() - t0
-        # Aim each chunk at CHUNK_SECONDS so commands wait at most that long.
-        if dt > 0:
+        # Aim each chunk at CHUNK_SECONDS so commands wait at most that long (judged on full
+        # chunks only: one cut short by trouble or the pace says nothing about the speed).
+        if dt > 0 and done == n == self._chunk:
             target = self._chunk * self.CHUNK_SECONDS / dt
             self._chunk = int(min(max(target, 1), 4 * self._chunk, 200_000))
         if t.status != "ok":
@@ -144,7 +155,7 @@ class Session(Handlers):
         if with_findings:
             self._findings = snap.findings
         diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now)
-        self._pacer.hand(Frame(snap, self._running, self._applied, diag))
+        self._pacer.hand(Frame(snap, self._running, self._applied, diag, **self._watch_fields(with_findings, diag)))
 
     def _notice(self, text: str, severity: str = "information", path: str | None = None) -> None:
         self._notices += 1

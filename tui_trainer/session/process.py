@@ -57,11 +57,12 @@ def backend_name(name: str | None = None) -> str:
 
 
 def make_session(trainer: Trainer, on_frame: Callable[[Frame], None], on_notice: Callable[[Notice], None],
-                 backend: str | None = None, fps: float = 10.0):
-    """A Session (thread backend) or a ProcessSession, by `backend_name(backend)`."""
+                 backend: str | None = None, fps: float = 10.0, **options):
+    """A Session (thread backend) or a ProcessSession, by `backend_name(backend)`; options are
+    Session's keyword arguments (pause_on_trouble, lr_given)."""
     if backend_name(backend) == "thread":
-        return Session(trainer, on_frame, on_notice, fps)
-    return ProcessSession(trainer, on_frame, on_notice, fps)
+        return Session(trainer, on_frame, on_notice, fps, **options)
+    return ProcessSession(trainer, on_frame, on_notice, fps, options=options)
 
 
 class ProcessSession:
@@ -72,8 +73,10 @@ class ProcessSession:
     STOP_TIMEOUT = 10.0     # after close(), how long the child may take to answer before it is ended
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
-                 on_notice: Callable[[Notice], None], fps: float = 10.0, context: str = "spawn"):
+                 on_notice: Callable[[Notice], None], fps: float = 10.0, context: str = "spawn",
+                 options: dict | None = None):
         self._trainer: Trainer | None = trainer   # handed to the child at start, then dropped
+        self._options = dict(options or {})       # the child's Session's keyword arguments
         self._on_frame = on_frame
         self._on_notice = on_notice
         self._fps = fps
@@ -128,7 +131,7 @@ class ProcessSession:
             self._loop_done.clear()
             self._process = self._ctx.Process(
                 target=child_main, name="tui-trainer-training", daemon=True,
-                args=(self._trainer, self._cmd_recv, self._out_send, self._fps))
+                args=(self._trainer, self._cmd_recv, self._out_send, self._fps, self._options))
             with _stderr_for_children():
                 self._process.start()
         try:

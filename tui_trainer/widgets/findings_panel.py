@@ -1,7 +1,8 @@
-"""Findings: the diagnosis engine's findings when it has any, and always the dead counts with
-the one-line reason they matter."""
+"""Findings: the dead counts first (which samples, stuck where), then the diagnosis engine's
+findings, most urgent first with its cure, so the top finding shows even in a short panel."""
 from __future__ import annotations
 
+import numpy as np
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -10,25 +11,50 @@ from core.diagnosis.diagnostics import Diagnostics
 from core.diagnosis.snapshot import Snapshot
 
 from .check_views import bias_variance_text, loss_at_init_text
+from .fmt import index_ranges, num
 from .relayout import RelayoutOnHeightChange
 
+__all__ = ["FindingsPanel", "index_ranges", "samples_title", "stuck_at"]
+
+MAX_PARTS = 6  # runs of sample numbers listed before "… (N in all)"
 DEAD_REASON = ("Z^[L] ≤ 0 → ReLU outputs 0 and passes back no gradient of its own: only the weights the other "
                "samples move can lift Z^[L] above 0 again.")
 DEAD_UNIT_REASON = ("A hidden unit with Z ≤ 0 on every sample passes back no gradient, so its own weights never "
                     "change: it stays dead whatever the rate.")
+RELU_AT_ZERO = ("{which}: Z^[L] = 0 exactly. ReLU'(0) is taken as 0 here, so {it} no gradient "
+                "of {its} own yet.")
 
 
-def index_ranges(idx) -> str:
-    """[0, 1, 2, 5, 7, 8] -> '0–2, 5, 7–8'."""
-    idx = sorted(int(i) for i in idx)
-    parts, start = [], None
-    for k, i in enumerate(idx):
-        if start is None:
-            start = i
-        if k + 1 == len(idx) or idx[k + 1] != i + 1:
-            parts.append(str(start) if start == i else f"{start}–{i}")
-            start = None
-    return ", ".join(parts)
+def stuck_at(s: Snapshot) -> str:
+    """What a dead sample's ŷ reads, in y's units: 0, or under normalisation the value ReLU's 0
+    maps back to (the training mean of y), said as such."""
+    if not s.normalize or not s.dead.any():
+        return "ŷ = 0"
+    return f"ŷ = {num(float(s.y_hat[np.argmax(s.dead)]))} (ReLU's 0 in y's units)"
+
+
+def samples_title(s: Snapshot | None) -> str:
+    """The sample table's heading: what red means, and what a dead ŷ reads there."""
+    if s is None or not s.normalize or not s.dead.any():
+        return "Samples (red: dead, ŷ stuck at 0)"
+    return f"Samples (red: dead; ŷ = {num(float(s.y_hat[np.argmax(s.dead)]))} is ReLU's 0 in y's units)"
+
+
+def dead_lines(s: Snapshot, t: Text) -> None:
+    if not s.output_can_die:
+        t.append(f"Dead outputs: none possible with a {s.output_activation} output\n", style="bold green")
+        return
+    dead = np.flatnonzero(s.dead)
+    if not len(dead):
+        t.append(f"Dead outputs: 0 of {s.m} samples\n", style="bold")
+        return
+    t.append(f"Dead outputs: {len(dead)} of {s.m} samples (#{index_ranges(dead, MAX_PARTS)}) stuck at {stuck_at(s)}\n",
+             style="bold red")
+    at_zero = np.flatnonzero(s.dead & (np.asarray(s.Z_L) == 0))
+    if len(at_zero):
+        one = len(at_zero) == 1
+        t.append(RELU_AT_ZERO.format(which=f"#{index_ranges(at_zero, MAX_PARTS)}", it="it gets" if one else "they get",
+                                     its="its" if one else "their") + "\n", style="yellow")
 
 
 class FindingsPanel(RelayoutOnHeightChange, Widget):
@@ -48,38 +74,29 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
         t = Text()
         if s.diverged:
             t.append(f"Diverged: {s.diverged_reason}\n", style="bold red")
-        if s.output_can_die:
-            dead = [i for i in range(s.m) if s.dead[i]]
-            if dead:
-                t.append(f"Dead outputs: {len(dead)} of {s.m} samples (#{index_ranges(dead)}) stuck at ŷ = 0\n",
-                         style="bold red")
-            else:
-                t.append(f"Dead outputs: 0 of {s.m} samples\n", style="bold")
-        else:
-            t.append(f"Dead outputs: none possible with a {s.output_activation} output\n", style="bold green")
+        dead_lines(s, t)
         for l, dead_units in enumerate(s.dead_units, start=1):
             n = s.hidden_active[l - 1].shape[0]
             style = "bold red" if len(dead_units) else "bold"
             t.append(f"Dead hidden units (layer {l}): {len(dead_units)} of {n}\n", style=style)
         if not s.findings:
             # The diagnosis engine explains what it finds; without findings, say why dead matters.
-            if s.output_can_die:
-                t.append(DEAD_REASON, style="italic")
+            if s.output_can_die and s.dead.any():
+                t.append(DEAD_REASON + "\n", style="italic")
             elif any(len(u) for u in s.dead_units):
-                t.append(DEAD_UNIT_REASON, style="italic")
+                t.append(DEAD_UNIT_REASON + "\n", style="italic")
         for f in s.findings:
-            t.append("\n")
             t.append(f"{f.code}: ", style="bold yellow")
             t.append(f.message)
             if f.cure:
                 t.append(f"\n  → {f.cure}", style="cyan")
+            t.append("\n")
         d = self.diag
         if d is not None and d.loss_at_init is not None:
-            t.append("\n")
             # Its meaning matters before training; afterwards one line (unless it is off).
             t.append_text(loss_at_init_text(d.loss_at_init, with_meaning=s.step == 0))
-        if d is not None and d.bias_variance is not None and s.step > 0:
             t.append("\n")
+        if d is not None and d.bias_variance is not None and s.step > 0:
             t.append_text(bias_variance_text(d.bias_variance))
         t.rstrip()
         return t

@@ -60,3 +60,19 @@ def sign_glyph(z: float) -> str:
     if z < 0:
         return "−"
     return "0"
+
+
+def index_ranges(idx, max_parts: int | None = None) -> str:
+    """[0, 1, 2, 5, 7, 8] -> '0–2, 5, 7–8'. With max_parts, a long list stops after that many
+    parts and says how many there are: '0–4, 7, 9, … (200 in all)'."""
+    idx = sorted(int(i) for i in idx)
+    parts, start = [], None
+    for k, i in enumerate(idx):
+        if start is None:
+            start = i
+        if k + 1 == len(idx) or idx[k + 1] != i + 1:
+            parts.append(str(start) if start == i else f"{start}–{i}")
+            start = None
+    if max_parts is not None and len(parts) > max_parts:
+        return ", ".join(parts[:max_parts]) + f", … ({len(idx)} in all)"
+    return ", ".join(parts)

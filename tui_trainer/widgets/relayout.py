@@ -2,10 +2,19 @@
 
 A reactive with layout=True would reflow the whole screen on every frame, which costs more than
 drawing it; the number of lines of these widgets changes rarely (a finding appears, a unit
-dies), so layout follows only then."""
+dies), so layout follows only then. Lines are counted as drawn, after wrapping at the widget's
+width: a finding whose text grew by a wrapped line, with no new line break, used to lose its
+last line until the terminal was resized (issue 12)."""
 from __future__ import annotations
 
 from rich.text import Text
+
+
+def drawn_lines(text: Text, console, width: int) -> int:
+    """How many lines `text` takes at `width` columns (its line breaks when no width is known)."""
+    if width <= 0:
+        return len(text.plain.split("\n"))
+    return len(text.wrap(console, width))
 
 
 class RelayoutOnHeightChange:
@@ -15,7 +24,9 @@ class RelayoutOnHeightChange:
         raise NotImplementedError
 
     def watch_snapshot(self, snapshot) -> None:
-        lines = len(self.render().plain.split("\n")) if snapshot is not None else 0
+        lines = 0
+        if snapshot is not None:
+            lines = drawn_lines(self.render(), self.app.console, self.content_region.width)
         if lines != self._lines:
             self._lines = lines
             self.refresh(layout=True)

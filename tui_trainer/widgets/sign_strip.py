@@ -1,7 +1,15 @@
 """Z^[L] signs: one glyph per sample (+ green, − red, 0 dim) under a sample-index ruler, so
-the block of negative pre-activations, the samples ReLU zeroes, stands out at a glance."""
+the block of negative pre-activations, the samples ReLU zeroes, stands out at a glance.
+
+With more samples than columns, each column stands for a bin of consecutive samples: + when
+all of them have Z^[L] > 0, − when none has, and otherwise a digit, how many of the bin are
+≤ 0 (± past 9); `legend` says so, for the panel's border. Lines never wrap: a wrapped strip
+showed nothing at all on a 160-row dataset (issue 12)."""
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -12,13 +20,30 @@ from .fmt import sign_glyph
 
 LABEL = 6  # characters before the first sample column; UnitGrid uses the same
 GLYPH_STYLES = {"+": "bold green", "−": "bold red", "0": "dim"}
+MIXED_STYLE = "bold yellow"
 
 
-def columns(width: int, m: int) -> tuple[int, int]:
-    """(cell width, samples shown): two characters per sample when they fit, else one."""
-    room = max(width - LABEL, 0)
-    cell = 2 if 2 * m <= room else 1
-    return cell, min(m, room // cell)
+def columns(width: int, m: int) -> tuple[int, int, int]:
+    """(cell width, columns shown, samples per column) for m samples in `width` characters:
+    two characters per sample when they fit, one, or bins of `per` samples a column."""
+    room = max(width - LABEL, 1)
+    if 2 * m <= room:
+        return 2, m, 1
+    if m <= room:
+        return 1, m, 1
+    per = math.ceil(m / room)
+    return 1, math.ceil(m / per), per
+
+
+def bin_counts(flags: np.ndarray, per: int) -> tuple[np.ndarray, np.ndarray]:
+    """(how many are set, how many there are) in each bin of `per` consecutive flags."""
+    flags = np.asarray(flags, dtype=bool)
+    starts = np.arange(0, flags.size, per)
+    return np.add.reduceat(flags.astype(int), starts), np.minimum(per, flags.size - starts)
+
+
+def mixed_glyph(bad: int) -> str:
+    return str(bad) if bad <= 9 else "±"
 
 
 def append_runs(text: Text, cells) -> None:
@@ -35,15 +60,26 @@ def append_runs(text: Text, cells) -> None:
         text.append("".join(run), style=run_style)
 
 
-def ruler(m: int, cell: int, shown: int) -> Text:
-    """Sample indices every 5 samples, aligned with the glyph columns."""
+def ruler(cell: int, shown: int, per: int) -> Text:
+    """Sample indices (the first of each bin) every 5 columns, or 10 when they are long."""
     chars = [" "] * (shown * cell)
-    for i in range(0, shown, 5):
-        label = str(i)
-        pos = i * cell
+    every = 5 if len(str(per * max(shown - 1, 0))) < 5 * cell else 10
+    for col in range(0, shown, every):
+        label = str(col * per)
+        pos = col * cell
         if pos + len(label) <= len(chars):
             chars[pos:pos + len(label)] = label
     return Text("#".ljust(LABEL) + "".join(chars), style="dim")
+
+
+def legend(per: int, width: int) -> str:
+    """What a binned column means, in the longest wording that fits `width` ("" unbinned)."""
+    if per == 1:
+        return ""
+    words = (f"{per} samples a column; a digit: how many have Z ≤ 0 (are off)",
+             f"{per} samples a column; digit: how many Z ≤ 0",
+             f"{per} samples/column; digit: # Z ≤ 0", f"{per} samples/column")
+    return next((w for w in words if len(w) <= width), words[-1])
 
 
 class SignStrip(Widget):
@@ -58,12 +94,20 @@ class SignStrip(Widget):
         s = self.snapshot
         if s is None:
             return Text("")
-        cell, shown = columns(self.size.width, s.m)
-        t = ruler(s.m, cell, shown)
+        cell, shown, per = columns(self.size.width, s.m)
+        t = ruler(cell, shown, per)
         t.append("\n")
         t.append("Z^[L]".ljust(LABEL), style="bold")
-        glyphs = (sign_glyph(float(z)) for z in s.Z_L[:shown])
-        append_runs(t, ((g.ljust(cell), GLYPH_STYLES[g]) for g in glyphs))
-        if shown < s.m:
-            t.append("…", style="dim")
+        if per == 1:
+            glyphs = (sign_glyph(float(z)) for z in s.Z_L)
+            append_runs(t, ((g.ljust(cell), GLYPH_STYLES[g]) for g in glyphs))
+        else:
+            bad, n = bin_counts(np.asarray(s.Z_L) <= 0, per)
+            append_runs(t, (("+", GLYPH_STYLES["+"]) if b == 0 else ("−", GLYPH_STYLES["−"]) if b == k
+                            else (mixed_glyph(int(b)), MIXED_STYLE) for b, k in zip(bad, n)))
         return t
+
+    def legend(self, width: int) -> str:
+        """The legend for the current snapshot at this widget's width ("" when not binned)."""
+        s = self.snapshot
+        return "" if s is None else legend(columns(self.size.width, s.m)[2], width)

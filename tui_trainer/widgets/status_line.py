@@ -1,4 +1,8 @@
-"""The status line: step, losses, RMSE, learning rate, activations, normalisation, state, N."""
+"""The status line: step, losses, RMSE, learning rate, activations, normalisation, state, N.
+
+Always one line. When the terminal is too narrow for every item, the least needed items are
+left out whole (never cut in the middle of a number): a wrapped status line pushed the layout
+down and hid the table's last rows behind a scrollbar (issue 12)."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -9,10 +13,33 @@ from ..protocol import Frame
 from .check_views import curvature_text
 from .fmt import num
 
+SEP = "  "
+# Items by what a user needs most, first: the rest go, last first, when the line is full.
+PRIORITY = ("step", "loss", "state", "lr", "output", "dev", "hidden", "norm", "N", "RMSE")
+
+
+def item(label: str, value: str | Text, style: str = "bold") -> Text:
+    t = Text(f"{label} ", style="dim")
+    if isinstance(value, Text):
+        t.append_text(value)
+    else:
+        t.append(value, style=style)
+    return t
+
+
+def fit_items(items: dict[str, Text], width: int) -> Text:
+    """The items in their order, joined by SEP, leaving out the lowest-priority ones until
+    the line fits `width` (the first item always stays)."""
+    keep = list(items)
+    drop = [k for k in reversed(PRIORITY) if k in items]
+    while len(keep) > 1 and sum(len(items[k]) for k in keep) + len(SEP) * (len(keep) - 1) > width:
+        keep.remove(drop.pop(0))
+    return Text(SEP).join(items[k] for k in keep)
+
 
 class StatusLine(Widget):
     DEFAULT_CSS = """
-    StatusLine { height: auto; padding: 0 0 0 1; }
+    StatusLine { height: 1; padding: 0 0 0 1; }
     """
 
     frame: reactive[Frame | None] = reactive(None)
@@ -22,62 +49,38 @@ class StatusLine(Widget):
     error: reactive[str] = reactive("")
     """Set when the training thread failed: shown instead of the run state."""
 
-    _lines = 1
-
-    def _relayout_if_wrapped(self) -> None:
-        """Height is auto, but a frame redraws without layout: when the text starts or stops
-        wrapping (a long loss, N 1000, the 2/λmax limit), re-run layout so no part is cut off."""
-        width = max(self.content_region.width, 1)
-        lines = len(self.render().wrap(self.app.console, width))
-        if lines != self._lines:
-            self._lines = lines
-            self.refresh(layout=True)
-
-    def watch_frame(self) -> None:
-        if self.is_mounted:
-            self._relayout_if_wrapped()
-
-    def watch_multi(self) -> None:
-        if self.is_mounted:
-            self._relayout_if_wrapped()
-
-    def on_resize(self) -> None:
-        self._relayout_if_wrapped()
-
-    def render(self) -> Text:
+    def items(self) -> dict[str, Text]:
         f = self.frame
-        if f is None:
-            return Text("starting…", style="dim")
         s = f.snapshot
-        t = Text()
-
-        def item(label: str, value: str, style: str = "bold") -> None:
-            if t:
-                t.append("  ")
-            t.append(f"{label} ", style="dim")
-            t.append(value, style=style)
-
-        item("step", str(s.step))
-        item("loss", num(s.loss))
+        out = {"step": item("step", str(s.step)), "loss": item("loss", num(s.loss))}
         if s.dev_loss is not None:
-            item("dev", num(s.dev_loss))
-        item("RMSE", num(s.rmse))
-        item("lr", f"{s.lr:g}")
+            out["dev"] = item("dev", num(s.dev_loss))
+        out["RMSE"] = item("RMSE", num(s.rmse))
+        lr = item("lr", f"{s.lr:g}")
         curv = f.diag.curvature
         if curv is not None:
             # Gradient descent overshoots once lr > 2/λmax: the limit sits right beside the rate.
-            t.append(" 2/λmax ", style="dim")
-            t.append_text(curvature_text(curv, s.lr))
-        item("hidden", s.hidden_activation)
-        item("output", s.output_activation, "bold red" if s.output_can_die else "bold green")
-        item("norm", "on" if s.normalize else "off")
+            lr.append(" 2/λmax ", style="dim")
+            lr.append_text(curvature_text(curv, s.lr))
+        out["lr"] = lr
+        out["hidden"] = item("hidden", s.hidden_activation)
+        out["output"] = item("output", s.output_activation, "bold red" if s.output_can_die else "bold green")
+        out["norm"] = item("norm", "on" if s.normalize else "off")
         if self.error:
-            item("state", "error", "bold white on red")
+            out["state"] = item("state", "error", "bold white on red")
         elif s.diverged:
-            item("state", "diverged", "bold white on red")
+            out["state"] = item("state", "diverged", "bold white on red")
         elif f.running:
-            item("state", "running", "bold green")
+            out["state"] = item("state", "running", "bold green")
         else:
-            item("state", "paused", "bold yellow")
-        item("N", str(self.multi))
+            out["state"] = item("state", "paused", "bold yellow")
+        out["N"] = item("N", str(self.multi))
+        return out
+
+    def render(self) -> Text:
+        if self.frame is None:
+            return Text("starting…", style="dim")
+        width = self.content_region.width or self.size.width or 10_000
+        t = fit_items(self.items(), max(width, 1))
+        t.no_wrap = True
         return t

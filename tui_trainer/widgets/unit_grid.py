@@ -1,5 +1,8 @@
 """Hidden-unit activity: one row per unit, one column per sample; ■ where Z > 0 (the unit
-passes gradient), · where it is off. Units off on every sample are dead and marked in red."""
+passes gradient), · where it is off. Units off on every sample are dead and marked in red.
+With more samples than columns, a column is a bin of samples as in the sign strip: ■ on for
+all of them, · off for all, else a digit, how many are off (the sign strip's legend, on the
+panel's border, says so). Each row is exactly as wide as the widget: it never wraps."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -9,10 +12,21 @@ from textual.widget import Widget
 from core.diagnosis.snapshot import Snapshot
 
 from .relayout import RelayoutOnHeightChange
-
-from .sign_strip import LABEL, append_runs, columns
+from .sign_strip import LABEL, MIXED_STYLE, append_runs, bin_counts, columns, mixed_glyph
 
 ON, OFF = "■", "·"
+
+
+def unit_cells(active_row, cell: int, per: int, dead: bool):
+    """(glyph, style) for each column of one unit's row."""
+    off_style = "red" if dead else "dim"
+    if per == 1:
+        for on in active_row:
+            yield (ON.ljust(cell), "green") if on else (OFF.ljust(cell), off_style)
+        return
+    off, n = bin_counts(~active_row, per)
+    for b, k in zip(off, n):
+        yield (ON, "green") if b == 0 else (OFF, off_style) if b == k else (mixed_glyph(int(b)), MIXED_STYLE)
 
 
 class UnitGrid(RelayoutOnHeightChange, Widget):
@@ -27,7 +41,7 @@ class UnitGrid(RelayoutOnHeightChange, Widget):
         s = self.snapshot
         if s is None:
             return Text("")
-        cell, shown = columns(self.size.width, s.m)
+        cell, _, per = columns(self.size.width, s.m)
         t = Text()
         for l, (active, dead) in enumerate(zip(s.hidden_active, s.dead_units), start=1):
             n = active.shape[0]
@@ -42,11 +56,6 @@ class UnitGrid(RelayoutOnHeightChange, Widget):
                 is_dead = j in dead_set
                 t.append("\n")
                 label = f"u{j + 1}" + (" ✗" if is_dead else "")
-                t.append(label.ljust(LABEL), style="red" if is_dead else "dim")
-                off_style = "red" if is_dead else "dim"
-                append_runs(t, ((ON.ljust(cell), "green") if on else (OFF.ljust(cell), off_style)
-                                for on in active[j, :shown]))
-                if shown < s.m:
-                    t.append("…", style="dim")
+                t.append(label.ljust(LABEL - 1)[:LABEL - 1] + " ", style="red" if is_dead else "dim")
+                append_runs(t, unit_cells(active[j], cell, per, is_dead))
         return t
-

@@ -1,0 +1,177 @@
+"""Pause on trouble: find the step at which something new goes wrong while training runs.
+
+Trouble is news, not a state: an output sample that dies (alive at step t−1, Z^[L] ≤ 0 at step
+t) and was not reported before; a hidden layer whose dead share passes another quarter (a few
+dead ReLU units are normal, as core/diagnosis/findings.py says; a layer that was already 60 %
+dead when training started is not news when a seventh unit goes); the loss diverging, or
+stalling short of a good fit. Each is reported once.
+
+The step is exact. The engine writes each step's dead counts into its history row, and the
+watcher's `should_stop`, which `Trainer.run` calls before every step, compares the newest row
+with the one before. When a count changes the run stops and steps back to the θ that row
+describes (core.engine.rewind): the screen then shows the very step a sample died, and going on
+recomputes exactly the same steps. A count that changes for no news (a sample already reported
+flickering, a unit coming back to life) costs a stop and a forward pass, then training resumes.
+Divergence and stalls are read from the loss trend after each run.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.rewind import step_back
+from .trend import last_change_tick, loss_trend
+
+QUARTERS = 4            # a hidden layer is reported as its dead share passes 1/4, 2/4, 3/4, all
+GROWTH = 10.0           # the loss at 10x its recent low and rising: diverging (as findings.py)
+STALL_SPAN = 200        # a stall is judged on at least this many steps since the last change
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """What went wrong, at which step; samples are positions in the training split."""
+    kind: str                         # dead_output | dead_hidden | diverged | diverging | stalled
+    step: int
+    text: str
+    samples: tuple[int, ...] = ()     # newly dead output samples
+    units: tuple[tuple[int, int], ...] = ()  # newly dead hidden units: (layer, unit), both from 1
+
+
+@dataclass(frozen=True)
+class DeadSets:
+    samples: frozenset[int]
+    units: tuple[frozenset[int], ...]   # per hidden layer (0-based unit numbers)
+    sizes: tuple[int, ...]              # units per hidden layer
+
+
+def dead_sets(trainer) -> DeadSets:
+    """Dead output samples and hidden units at the current θ (ReLU only: nothing else dies)."""
+    c = trainer.config
+    Zs, _ = trainer.forward(trainer.data.X)
+    samples = np.flatnonzero((Zs[-1] <= 0).any(axis=0)) if c.output_activation == "relu" else ()
+    units = tuple(frozenset(np.flatnonzero(~(Z > 0).any(axis=1)).tolist()) if c.hidden_activation == "relu"
+                  else frozenset() for Z in Zs[:-1])
+    return DeadSets(frozenset(int(i) for i in samples), units, tuple(Z.shape[0] for Z in Zs[:-1]))
+
+
+def quarter(dead: int, size: int) -> int:
+    return (QUARTERS * dead) // size if size else 0
+
+
+class TroubleWatch:
+    """What has been reported, kept while the session lives. Before each run call `begin`
+    (it may already find news), pass `stopper()` to Trainer.run, then call `after_run`."""
+
+    def __init__(self) -> None:
+        self.reported: set[int] = set()
+        self.levels: dict[int, int] = {}    # hidden layer -> highest quarter seen
+        self._before: DeadSets | None = None
+        self._news_key: set[tuple[str, int]] = set()   # (kind, change tick) reported once
+        self._stopped = False
+
+    def forget(self) -> None:
+        """A restart (new seed, reset, normalisation): the samples and units start afresh."""
+        self.reported.clear()
+        self.levels.clear()
+        self._before = None
+
+    def rebase(self) -> None:
+        """After any command: a change of setting (or steps by hand) moves the dead sets for
+        reasons that are not news; the next `begin` takes them as they are."""
+        self._before = None
+
+    def begin(self, trainer) -> Trouble | None:
+        """Before a run. The last update of the previous run has no row yet, so its news (a
+        sample dead at the step about to be recorded) is found here, by comparison."""
+        now = dead_sets(trainer)
+        if self._before is None:
+            self._before = now
+            for l, (units, size) in enumerate(zip(now.units, now.sizes), start=1):
+                self.levels[l] = max(self.levels.get(l, 0), quarter(len(units), size))
+            return None
+        return self._dead_news(trainer, now) if now != self._before else None
+
+    def stopper(self, trainer):
+        """should_stop for Trainer.run: true once the newest row's dead counts differ from the
+        row before. Trainer.run calls it before every step, so after k calls this run has
+        committed k − 1 rows (the fast step's loop, core/engine/fast_step.py make_loop)."""
+        hist, col = trainer.history, trainer.history.col
+        cols = [col["dead_output"], *(col[f"dead_hidden{l}"] for l in range(1, trainer.L))]
+        rows, n, seq0 = hist.row_views, len(hist.row_views), hist.seq
+        calls, last = 0, None
+        self._stopped = False
+
+        def should_stop() -> bool:
+            nonlocal calls, last
+            calls += 1
+            if calls == 1:
+                return False
+            row = rows[(seq0 + calls - 2) % n]
+            counts = [row[k] for k in cols]
+            if last is not None and counts != last:
+                self._stopped = True
+                return True
+            last = counts
+            return False
+        return should_stop
+
+    def after_run(self, trainer) -> Trouble | None:
+        """The trouble this run ran into, if any; after a stop, θ is back at the step whose row
+        changed (the step a sample died)."""
+        if trainer.status != "ok":
+            return self._once(trainer, "diverged", f"training diverged: {trainer.diverged_reason}")
+        if self._stopped:
+            self._stopped = False
+            step_back(trainer)
+            return self._dead_news(trainer, dead_sets(trainer))
+        return self._trend_news(trainer)
+
+    # ---- samples and units ---------------------------------------------------------------
+    def _dead_news(self, trainer, now: DeadSets) -> Trouble | None:
+        before, self._before = self._before, now
+        new = sorted(now.samples - before.samples - self.reported) if before else []
+        self.reported.update(new)
+        units, texts = [], []
+        for l, (dead, size) in enumerate(zip(now.units, now.sizes), start=1):
+            level = quarter(len(dead), size)
+            if level > self.levels.get(l, 0):
+                self.levels[l] = level
+                died = sorted(dead - (before.units[l - 1] if before else frozenset()))
+                units += [(l, u + 1) for u in died]
+                texts.append(f"hidden layer {l}: {len(dead)} of {size} units now dead "
+                             f"(unit{'s' * (len(died) != 1)} {', '.join(str(u + 1) for u in died)} "
+                             "just died: Z ≤ 0 on every sample)")
+        if new:
+            x = trainer.data.x_to_original(trainer.data.X[:, new])[0]
+            what = ", ".join(f"#{i} (x = {v:.4g})" for i, v in zip(new, x))
+            texts.insert(0, f"sample{'s' * (len(new) != 1)} {what} died: Z^[L] ≤ 0, so the ReLU output is 0 "
+                            "and relu'(Z) = 0 passes back no gradient")
+        if not texts:
+            return None
+        kind = "dead_output" if new else "dead_hidden"
+        return Trouble(kind, trainer.step_count, f"Step {trainer.step_count}: " + "; ".join(texts),
+                       tuple(new), tuple(units))
+
+    # ---- the loss ------------------------------------------------------------------------
+    def _trend_news(self, trainer) -> Trouble | None:
+        from .cure_chain import good_fit  # the chain says what a good fit is
+        trend = loss_trend(trainer)
+        if trend is None:
+            return None
+        if trend.growth >= GROWTH and trend.rising_steps >= 3:
+            return self._once(trainer, "diverging", f"the loss grew {trend.growth:.3g}x from its recent low "
+                                                    f"{trend.min_loss:.4g} to {trend.last_loss:.4g}")
+        if trend.steps >= STALL_SPAN and trend.settled and math.isfinite(trend.last_loss) and not good_fit(trainer):
+            return self._once(trainer, "stalled", f"the loss has stalled at {trend.last_loss:.4g} "
+                                                  f"({-trend.rel_drop * 100:+.2g} % over {trend.steps} steps) "
+                                                  "short of a good fit")
+        return None
+
+    def _once(self, trainer, kind: str, text: str) -> Trouble | None:
+        key = (kind, last_change_tick(trainer))
+        if key in self._news_key:
+            return None
+        self._news_key.add(key)
+        return Trouble(kind, trainer.step_count, f"Step {trainer.step_count}: {text}")
