@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import re
+import signal
 import sys
 
 from core.engine.csv_data import DataError
@@ -16,6 +18,7 @@ from .options import add_shared_options
 
 PROG = "tui-trainer"
 EXIT_USAGE = 2
+EXIT_PIPE = 128 + getattr(signal, "SIGPIPE", 13)  # as `yes | head` leaves `yes`: ended by a closed pipe
 
 # One module per group of subcommands; add a line here to add a subcommand.
 SUBCOMMAND_MODULES = (
@@ -62,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return launch_tui(args)
         return args.handler(args)
+    except BrokenPipeError:
+        return quiet_pipe()
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -70,8 +75,24 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def quiet_pipe() -> int:
+    """Whoever read our output has gone (`tui-trainer run … | head`): stop quietly, as standard
+    Unix tools do, instead of reporting the closed pipe as an error. Later writes (Python's own
+    flush at exit) go nowhere."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_PIPE
+
+
 def cli() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()  # output still buffered meets the closed pipe here
+    except BrokenPipeError:
+        code = quiet_pipe()
+    sys.exit(code)
 
 
 def launch_tui(args) -> int:

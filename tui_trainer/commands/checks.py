@@ -50,7 +50,9 @@ def cmd_gradcheck(args) -> int:
     worst = max(compared, key=lambda k: k.rel_error if math.isfinite(k.rel_error) else math.inf)
     empty = nothing_to_check(checks)
     why = why_zero(d.X, t.parameters(), c.hidden_activation, c.output_activation, c.leaky_slope) if empty else ""
-    out = clean({"step": t.step_count, "tensors": [{"name": k.name, "rel_error": k.rel_error, "band": k.band} for k in checks],
+    # "name" is the parameter (W1, as ever); "gradient" names what was checked, as the text does (dW1)
+    out = clean({"step": t.step_count, "tensors": [{"name": k.name, "gradient": f"d{k.name}", "rel_error": k.rel_error,
+                                                     "band": k.band} for k in checks],
                  "worst": worst.band, "nothing_to_check": empty, "why": why})
     if args.json:
         print(json.dumps(out, allow_nan=False))

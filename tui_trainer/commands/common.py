@@ -48,4 +48,6 @@ def findings_for(trainer, ev) -> list[dict]:
 
 
 def fmt(v) -> str:
-    return "n/a" if v is None else f"{v:.6g}"
+    if v is None:
+        return "n/a"
+    return "0" if v == 0 else f"{v:.6g}"  # never "-0"

@@ -10,6 +10,7 @@ import time
 
 from ..data_defaults import summary_keys
 from ..options import non_negative_int, positive_int
+from ..widgets.fmt import index_ranges
 from .common import fmt, make_trainer, summarize
 
 PROG = "tui-trainer"
@@ -215,15 +216,15 @@ class FastRun:
             progress.update(t.step_count, float(last[2]) if last is not None else math.nan)
 
 
-def _rows(rows: list[int], limit: int = 12) -> str:
-    shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f", ... ({len(rows)} in all)" if len(rows) > limit else "")
+def _rows(rows: list[int], parts: int = 6) -> str:
+    """Dataset rows as runs, at most `parts` of them: '0–4, 7, 9, … (200 in all)'."""
+    return index_ranges(rows, max_parts=parts)
 
 
 def format_summary(s: dict, log_path: str | None) -> str:
     lines = [f"steps {s['steps']}  status {s['status']}" + (f" ({s['reason']})" if s["reason"] else ""),
              f"train loss J {fmt(s['loss'])}  dev loss {fmt(s['dev_loss'])}  RMSE {fmt(s['rmse'])} (original units)",
-             f"dead output samples {s['dead_output']}" + (f" (rows {s['dead_samples']})" if s["dead_output"] else "")
+             f"dead output samples {s['dead_output']}" + (f" (rows {_rows(s['dead_samples'])})" if s["dead_output"] else "")
              + f"  dead hidden units {s['dead_hidden']}"]
     if s["dev_rows"]:
         lines.append(f"dev split: {len(s['dev_rows'])} rows held out ({_rows(s['dev_rows'])})")

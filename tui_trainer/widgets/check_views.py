@@ -91,14 +91,19 @@ def chain_text(c: ChainRule) -> Text:
             t.append("  ← 0: no gradient flows through here", style="bold red")
         t.append("\n")
 
-    factor("∂L/∂A", "A − Y", f"{c.dL_dA:.6g}")
-    factor("∂A/∂Z", "g'(Z)", f"{c.dA_dZ:.6g}")
-    factor("∂Z/∂W", "A_prev", "[" + ", ".join(f"{v:.3g}" for v in c.A_prev) + "]")
-    t.append(f"  dZ    = ∂L/∂A · ∂A/∂Z = {c.dZ:.6g}\n")
+    # `+ 0.0`: a product with a zero factor can be -0.0, which would print as "-0"
+    factor("∂L/∂A", "A − Y", f"{c.dL_dA + 0.0:.6g}")
+    factor("∂A/∂Z", "g'(Z)", f"{c.dA_dZ + 0.0:.6g}")
+    factor("∂Z/∂W", "A_prev", "[" + ", ".join(f"{v + 0.0:.3g}" for v in c.A_prev) + "]")
+    t.append(f"  dZ    = ∂L/∂A · ∂A/∂Z = {c.dZ + 0.0:.6g}\n")
     share = ", ".join(f"{v + 0.0:.3g}" for v in c.dW_sample)
     t.append(f"\nthis sample's share of dW^[L] = dZ · A_prevᵀ / m = [{share}]\n")
-    t.append("all samples' dW^[L]            = [" + ", ".join(f"{v:.3g}" for v in c.dW) + "]\n", style="dim")
-    if c.dead:
+    t.append("all samples' dW^[L]            = [" + ", ".join(f"{v + 0.0:.3g}" for v in c.dW) + "]\n", style="dim")
+    if c.dead and c.Z == 0:
+        t.append("\nZ^[L] = 0 exactly: ReLU has no slope at 0 and ReLU'(0) is taken as 0 here, so this "
+                 "sample gets no gradient of its own yet. Only the shared weights, moved by the other samples, "
+                 "can lift its Z^[L] above 0. A linear or leaky ReLU output has g' ≠ 0 (press a).", style="bold red")
+    elif c.dead:
         t.append(f"\ng'(Z) = 0 because Z^[L] = {c.Z:.4g} ≤ 0 with a ReLU output: the product is 0 whatever the "
                  "error, so this sample adds nothing to dW and gets no gradient of its own. Only the shared "
                  "weights, moved by the other samples, can lift its Z^[L] above 0 again (or push it further "
