@@ -28,7 +28,7 @@ def test_run_csv_round_trips_and_matches_the_jsonl_log(tmp_path, capsys):
         header = next(csv.reader(f))
     assert header[:8] == HEAD
     assert header[8:] == ["grad_norm_dW1", "grad_norm_db1", "grad_norm_dW2", "grad_norm_db2",
-                          "update_ratio_W1", "update_ratio_W2", "tick", "status"]
+                          "update_ratio_W1", "update_ratio_W2", "tick", "status", "penalty"]
     steps = [json.loads(line) for line in j.read_text().splitlines()]
     steps = [s for s in steps if s["type"] == "step"]
     for row, s in zip(rows, steps, strict=True):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.network import L_model_cost, L_model_forward, cost_and_grads
+from ..engine.penalty import penalty_cost
 
 BANDS = ((1e-7, "good"), (1e-4, "acceptable"), (1e-2, "suspicious"))
 ZERO = "zero"  # both gradients exactly 0: no comparison was made
@@ -43,15 +44,17 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def gradient_check(X, Y, params, hidden_activation, output_activation, loss="mse",
-                   leaky_slope=0.01, epsilon=1e-7, grads=None) -> list[TensorCheck]:
-    """Compare `grads` (default: the reference backprop) with centred differences of J."""
+                   leaky_slope=0.01, epsilon=1e-7, grads=None, l2=0.0, l1=0.0) -> list[TensorCheck]:
+    """Compare `grads` (default: the reference backprop) with centred differences of J, the
+    L2 / L1 penalty included (an L1 weight within epsilon of 0 sits on |w|'s kink)."""
     if grads is None:
-        _, grads = cost_and_grads(X, Y, params, hidden_activation, output_activation, loss, leaky_slope)
+        _, grads = cost_and_grads(X, Y, params, hidden_activation, output_activation, loss, leaky_slope, l2, l1)
     work = {k: v.astype(float, copy=True) for k, v in params.items()}
+    m = X.shape[1]
 
     def J() -> float:
         AL, caches = L_model_forward(X, work, hidden_activation, output_activation, leaky_slope)
-        return L_model_cost(AL, caches, Y, loss, output_activation)
+        return L_model_cost(AL, caches, Y, loss, output_activation) + penalty_cost(work, m, l2, l1)
 
     out = []
     for name, P in work.items():

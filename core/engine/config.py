@@ -26,6 +26,11 @@ class TrainConfig:
     seed: int = DEFAULT_SEED
     normalize: bool = False
     dev_fraction: float = 0.0
+    # Regularisation (penalty.py): J += l2/(2m)·Σ||W||² + l1/m·Σ|W|, biases not penalised.
+    l2: float = 0.0
+    l1: float = 0.0
+    # Samples per update (minibatch.py); 0, or any size of at least the training set, is full batch.
+    batch_size: int = 0
 
     def __post_init__(self):
         validate(self)
@@ -61,6 +66,23 @@ def validate(c: TrainConfig) -> None:
         raise ValueError(f"seed must be a non-negative integer, got {c.seed}")
     if not (math.isfinite(c.dev_fraction) and 0 <= c.dev_fraction < 1):
         raise ValueError(f"dev fraction must be in [0, 1), got {c.dev_fraction}")
+    for name in ("l2", "l1"):
+        check_penalty(name, getattr(c, name))
+    if isinstance(c.batch_size, bool) or not (isinstance(c.batch_size, int) and 0 <= c.batch_size <= MAX_BATCH):
+        raise ValueError(f"batch size must be a whole number from 0 (full batch) to {MAX_BATCH}, got {c.batch_size}")
+
+
+# A rate λ above this only ever pins every weight at 0 (Playground's largest is 10).
+MAX_PENALTY = 1e3
+MAX_BATCH = 10**7
+
+
+def check_penalty(name: str, value: float) -> float:
+    """A regularisation rate: finite, 0 (off) to MAX_PENALTY; ValueError names the option."""
+    if isinstance(value, bool) or not (isinstance(value, (int, float)) and math.isfinite(value)
+                                       and 0 <= value <= MAX_PENALTY):
+        raise ValueError(f"{name} rate must be a number from 0 to {MAX_PENALTY:g}, got {value}")
+    return float(value)
 
 
 def check_lr(lr: float) -> float:

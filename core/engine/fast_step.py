@@ -19,6 +19,8 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .losses import BCE_EPS, fused_output
+from .minibatch import batched
+from .row_extras import extend_row_writer
 from .records import ACT_CODES, setting_columns
 from .row_norms import const_row, norm_writer, row_matrix
 
@@ -48,11 +50,14 @@ def compile_step(t: Trainer) -> tuple[RunFn, list[Activation]]:
     choose_z_buffers(t.bufs, acts)
     A_in = [t.X_aug] + [B["A_aug"] for B in t.bufs[:-1]]  # [A_prev; 1] for each layer
     fused = fused_output(c.loss, out.name)
-    forward = make_forward(t.flat.Wb, A_in, t.bufs, acts, t.zero, c.loss, t.data.Y, fused)
+    # t.batch columns a step: the training set, or a mini-batch the feeder loads (minibatch.py).
+    forward = make_forward(t.flat.Wb, A_in, t.bufs, acts, t.zero, c.loss, t.Y_step, fused)
+    forward = batched(forward, t.feeder)
     backward = make_backward(t, A_in, hid, out, fused)
     codes = float(ACT_CODES.index(hid.name)), float(ACT_CODES.index(out.name))
     write_row = make_row_writer(t, hid, out, c.lr, *codes)
-    update = make_update(t.flat, c.lr / t.m)
+    write_row = extend_row_writer(t, write_row)  # L2 / L1, accuracy: only where they apply
+    update = make_update(t.flat, c.lr / t.batch)
     return make_loop(forward, backward, write_row, update, t.history, t.loss_ceiling), acts
 
 
@@ -185,7 +190,7 @@ def dead_counts(t: Trainer, hid: Activation, out: Activation) -> list[tuple[int,
     """(column, units, array whose nonzeros are the live ones) for each dead count a row has."""
     col, dims, bufs, counts = t.history.col, t.layer_dims, t.bufs, []
     if out.name == "relu":
-        counts.append((col["dead_output"], dims[t.L] * t.m, bufs[-1]["G"]))  # relu'(Z^[L]) = sign(A^[L])
+        counts.append((col["dead_output"], dims[t.L] * t.batch, bufs[-1]["G"]))  # relu'(Z^[L]) = sign(A^[L])
     if hid.name == "relu":
         for l in range(1, t.L):
             sums = bufs[l]["dWb_ext"][-1, :dims[l]]  # Σ_samples A[l] per unit, from layer l+1

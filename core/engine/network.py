@@ -11,6 +11,7 @@ import numpy as np
 
 from .activations import DEFAULT_LEAKY_SLOPE, get_activation
 from .losses import fused_output, loss_backward, output_cost
+from .penalty import add_penalty_grads, penalty_cost
 
 INIT_NAMES = ("he", "xavier", "small")
 
@@ -101,8 +102,13 @@ def update_parameters(params, grads, learning_rate):
 
 
 def cost_and_grads(X, Y, params, hidden_activation, output_activation, loss="mse",
-                   leaky_slope=DEFAULT_LEAKY_SLOPE):
+                   leaky_slope=DEFAULT_LEAKY_SLOPE, l2=0.0, l1=0.0):
+    """J and its gradients; with l2 / l1, the penalty's term and gradient too (penalty.py)."""
     AL, caches = L_model_forward(X, params, hidden_activation, output_activation, leaky_slope)
     J = L_model_cost(AL, caches, Y, loss, output_activation)
     grads = L_model_backward(AL, Y, caches, hidden_activation, output_activation, loss, leaky_slope)
+    if l2 or l1:
+        m = X.shape[1]
+        J += penalty_cost(params, m, l2, l1)
+        grads = add_penalty_grads(grads, params, m, l2, l1)
     return J, grads

@@ -19,15 +19,17 @@ HEAD_COLUMNS = ("tick", "step", "loss", "dev_loss", "lr", "hidden_code", "output
 
 def history_columns(L: int, tensor_names: list[str]) -> list[str]:
     """Every column of a history row for an L-layer network: the head, the dead units of each
-    hidden layer, then ||θ_k||² and ||m·dθ_k||² per tensor and their totals."""
+    hidden layer, the regularisation penalty and the accuracies (in the setting span, see
+    setting_columns), then ||θ_k||² and ||m·dθ_k||² per tensor and their totals."""
     cols = list(HEAD_COLUMNS)
     cols += [f"dead_hidden{l}" for l in range(1, L)]
+    cols += ["penalty", "accuracy", "dev_accuracy"]  # row_extras.py; accuracies NaN unless 0/1 targets
     cols += [f"wsq_{k}" for k in tensor_names] + [f"gsq_{k}" for k in tensor_names]
     return cols + ["wsq_total", "gsq_total"]
 
 
 def setting_columns(col: dict[str, int], tensor_names: list[str]) -> slice:
-    """The span from dev_loss to the last dead count: the columns the norm matmul fills from
+    """The span from dev_loss to the penalty: the columns the norm matmul fills from
     its trailing 1 (settings, dev_loss = NaN without a dev set, zeros the step overwrites)."""
     return slice(col["dev_loss"], col["wsq_" + tensor_names[0]])
 
@@ -57,12 +59,15 @@ class StepRecord:
     Z_L: np.ndarray = field(repr=False)
     A_L: np.ndarray = field(repr=False)
     status: str = OK
+    penalty: float = 0.0   # l2/l1 term of J (penalty.py); J = loss + penalty. loss is the data's
+    accuracy: float | None = None      # share of the step's samples right, for 0/1 targets
+    dev_accuracy: float | None = None
 
 
 def record_from_row(row: np.ndarray, col: dict[str, int], tensor_names: list[str], m: int, L: int,
                     ZL: np.ndarray | None = None, AL: np.ndarray | None = None) -> StepRecord:
     """The StepRecord a history row stands for. Gradient norms are of dJ/dθ: the row holds
-    ||m·dθ||², so its root is divided by m."""
+    ||m·dθ||² (m: the step's samples, its batch), so its root is divided by m."""
     gn = {f"d{k}": math.sqrt(row[col[f"gsq_{k}"]]) / m for k in tensor_names}
     lr = float(row[col["lr"]])
     ratios = {}
@@ -80,4 +85,10 @@ def record_from_row(row: np.ndarray, col: dict[str, int], tensor_names: list[str
         dead_hidden=tuple(int(row[col[f"dead_hidden{l}"]]) for l in range(1, L)),
         grad_norms=gn, update_ratios=ratios,
         Z_L=ZL if ZL is not None else np.empty((0, 0)), A_L=AL if AL is not None else np.empty((0, 0)),
+        penalty=float(row[col["penalty"]]),
+        accuracy=_or_none(row[col["accuracy"]]), dev_accuracy=_or_none(row[col["dev_accuracy"]]),
     )
+
+
+def _or_none(v: float) -> float | None:
+    return None if math.isnan(v) else float(v)

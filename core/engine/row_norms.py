@@ -18,9 +18,11 @@ from .layout import FlatParams
 
 def const_row(col: dict[str, int], lr: float, hcode: float, ocode: float, has_dev: bool) -> np.ndarray:
     """The history columns that only change with a setting: lr, activation codes, and
-    dev_loss = NaN without a dev set (zero elsewhere)."""
+    dev_loss = NaN without a dev set, the accuracies NaN (written by the step for 0/1
+    targets: row_extras.py), zero elsewhere."""
     c = np.zeros(len(col))
     c[col["lr"]], c[col["hidden_code"]], c[col["output_code"]] = lr, hcode, ocode
+    c[col["accuracy"]] = c[col["dev_accuracy"]] = math.nan
     if not has_dev:
         c[col["dev_loss"]] = math.nan
     return c

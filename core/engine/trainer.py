@@ -1,4 +1,5 @@
-"""The trainer: one full-batch gradient-descent update per `step()`, with diagnostics.
+"""The trainer: one gradient-descent update per `step()` (full batch, or a mini-batch:
+`minibatch.py`), with diagnostics.
 
 The maths is the course's (see `network.py`), run on preallocated buffers (`layout.py`) by a
 compiled step (`fast_step.py`), so a step costs a few dozen NumPy calls and no large
@@ -12,12 +13,14 @@ import math
 import numpy as np
 
 from .activations import get_activation
-from .config import TrainConfig, check_lr
+from .changes import SETTING_EVENTS, Changes
+from .config import TrainConfig
 from .data import Dataset, Prepared, Split, make_split, prepare
 from .fast_step import compile_step
 from .history import History
-from .layout import FlatParams, alloc_buffers
+from .layout import FlatParams
 from .losses import compute_cost, output_cost
+from .minibatch import setup_step_inputs
 from .network import initialize_parameters
 from .records import ACT_CODES, DIVERGED, OK, Event, StepRecord, history_columns, record_from_row
 from .row_norms import const_row, row_matrix
@@ -26,7 +29,7 @@ from .row_norms import const_row, row_matrix
 __all__ = ["Trainer", "StepRecord", "Event", "OK", "DIVERGED", "ACT_CODES"]
 
 
-class Trainer:
+class Trainer(Changes):
     """Steps a network on a dataset. Not thread-safe: one thread owns a trainer."""
 
     def __init__(self, config: TrainConfig, data: Dataset, split: Split | None = None,
@@ -42,7 +45,7 @@ class Trainer:
         self._setup(config.seed)
 
     # ---- construction ----------------------------------------------------------------
-    def _setup(self, seed: int) -> None:
+    def _setup(self, seed: int, batch_base: int = 0, epochs_at_base: float = 0.0) -> None:
         c = self.config
         self.data: Prepared = prepare(self.dataset, self.split, c.normalize, c.loss)
         X, Y = self.data.X, self.data.Y
@@ -60,7 +63,8 @@ class Trainer:
         self._bad_loss = math.nan
         self.loss_ceiling = self._ceiling()
         self.zero = np.zeros(())  # a 0-d operand: cheaper than the float 0.0, no (n, m) buffer
-        self.X_aug, self.bufs = alloc_buffers(self.flat, self.layer_dims, X)
+        self.batch_base, self.epochs_at_base = batch_base, epochs_at_base  # minibatch.py
+        setup_step_inputs(self)  # t.batch, the step's buffers and, for mini-batches, its Feeder
         self._compile()
 
     # A loss a million times the starting one (or the mean predictor's, whichever is larger)
@@ -93,7 +97,11 @@ class Trainer:
         self._run_fn, self._acts = compile_step(self)
 
     def dev_cost(self) -> float:
-        return self.cost_on(self.data.X_dev, self.data.Y_dev)
+        """J on the dev set, keeping its output (`dev_output`) for the dev accuracy."""
+        Zs, As = self.forward(self.data.X_dev)
+        self.dev_output = As[-1]
+        with np.errstate(all="ignore"):
+            return output_cost(Zs[-1], As[-1], self.data.Y_dev, self.config.loss, self.config.output_activation)
 
     def cost_on(self, X: np.ndarray, Y: np.ndarray) -> float:
         """J at the current parameters on (X, Y) in training units, as the step computes it
@@ -127,6 +135,8 @@ class Trainer:
         or when should_stop() turns true (checked every step). Returns steps attempted."""
         if self.status != OK or n <= 0:
             return 0
+        if self.feeder is not None:
+            self.feeder.seek(self.step_count)  # the batches follow the step number
         # Overflow is expected when a run diverges; it is detected and reported, not warned.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             done, code, self._bad_loss = self._run_fn(n, should_stop, self.tick, self.step_count)
@@ -156,7 +166,7 @@ class Trainer:
         return self.record_from_row(self.history.last(), ZL, AL)
 
     def record_from_row(self, row: np.ndarray, ZL=None, AL=None) -> StepRecord:
-        return record_from_row(row, self.history.col, self.tensor_names, self.m, self.L, ZL, AL)
+        return record_from_row(row, self.history.col, self.tensor_names, self.batch, self.L, ZL, AL)
 
     def _diverge(self, code: int) -> None:
         at = self.step_count
@@ -191,15 +201,8 @@ class Trainer:
         self._emit(name, value)
         self._compile()
 
-    def set_lr(self, lr: float) -> None:
-        lr = check_lr(lr)
-        self._change("lr", lr, lr=lr)
-
-    def set_output_activation(self, name: str) -> None:
-        self._change("output_activation", name, output_activation=name)
-
-    def set_hidden_activation(self, name: str) -> None:
-        self._change("hidden_activation", name, hidden_activation=name)
+    # set_lr, set_output_activation, set_hidden_activation, set_l2, set_l1, set_batch_size:
+    # changes.py
 
     def reset(self, seed: int | None = None) -> None:
         """Back to step 0 with the same seed, or re-initialise from a new one."""
@@ -220,6 +223,8 @@ class Trainer:
 
     def apply_event(self, name: str, value) -> None:
         """Re-apply a logged user change (used by rerun)."""
+        if name in SETTING_EVENTS:
+            return self.apply_setting(name, value)  # changes.py
         if name == "lr":
             self.set_lr(float(value))
         elif name == "output_activation":
@@ -250,10 +255,11 @@ class Trainer:
                 raise ValueError(f"{k} has shape {v.shape}, the network needs {target.shape}")
             target[...] = v
 
-    def clone(self) -> "Trainer":
+    def clone(self, **changes) -> "Trainer":
         """An independent trainer at the same parameters and settings (fresh history and
-        events), for experiments such as an LR range test that must not touch this run."""
-        t = Trainer(self.config, self.dataset, self.split, window=256, archive=256)
+        events), for experiments such as an LR range test that must not touch this run;
+        `changes` to its config, e.g. batch_size=0 for full-batch gradients."""
+        t = Trainer(self.config.with_(**changes), self.dataset, self.split, window=256, archive=256)
         t.set_parameters(self.params)
         t.step_count = self.step_count
         return t
@@ -263,7 +269,8 @@ class Trainer:
     # of which pickle as such: the state is the settings, data, θ and the bookkeeping, and the
     # buffers and closure are rebuilt on arrival. Listeners (callables) stay behind.
     _STATE = ("dataset", "split", "config", "initial_config", "events", "tick", "_window", "_archive",
-              "seed", "step_count", "status", "diverged_reason", "_bad_loss", "loss_ceiling")
+              "seed", "step_count", "status", "diverged_reason", "_bad_loss", "loss_ceiling",
+              "batch_base", "epochs_at_base")
 
     def __getstate__(self) -> dict:
         state = {k: getattr(self, k) for k in self._STATE}
@@ -275,7 +282,7 @@ class Trainer:
         self.dataset, self.split, self.config = state["dataset"], state["split"], state["config"]
         self._window, self._archive = state["_window"], state["_archive"]
         self.listeners = []
-        self._setup(state["seed"])
+        self._setup(state["seed"], state["batch_base"], state["epochs_at_base"])
         for k in self._STATE:
             setattr(self, k, state[k])
         self.history = state["history"]

@@ -13,6 +13,7 @@ a loss or an lr, is not corruption but a difference: `rerun` reports it, exit st
 from __future__ import annotations
 
 from ..engine.activations import ACTIVATION_NAMES
+from ..engine.config import MAX_BATCH, MAX_PENALTY
 from .check_run import MAX_SEED, LogShape
 from .fields import FieldError, boolean, finite_numbers, int_list, integer, matrix, need, number, obj, text
 from .limits import MAX_TICK
@@ -20,7 +21,7 @@ from .limits import MAX_TICK
 KINDS = ("step", "params", "event", "end")
 STATUSES = ("ok", "diverged")
 RESTARTS = ("reset", "seed", "normalize")      # events that put the step count back to 0
-EVENT_NAMES = ("lr", "output_activation", "hidden_activation", *RESTARTS, "diverged", "pace")
+EVENT_NAMES = ("lr", "output_activation", "hidden_activation", *RESTARTS, "diverged", "l2", "l1", "batch_size", "pace")
 
 
 class RecordError(ValueError):
@@ -81,6 +82,9 @@ class RecordChecker:
                 self._norms(rec[key], key)
         if "status" in rec:
             text(rec["status"], "status", STATUSES)
+        for key in ("penalty", "accuracy", "dev_accuracy"):
+            if key in rec:
+                number(rec[key], key, nullable=True)
 
     def _norms(self, v, field: str) -> None:
         obj(v, field)
@@ -112,6 +116,10 @@ class RecordChecker:
             text(value, "value")
         elif name == "pace" and value is not None:  # the TUI's steps a second; null: as fast as possible
             integer(value, "value", 1, MAX_TICK)
+        elif name in ("l2", "l1") and not 0 <= number(value, "value") <= MAX_PENALTY:
+            raise FieldError("value", f"{value:g} is out of range (0 to {MAX_PENALTY:g})")
+        elif name == "batch_size":
+            integer(value, "value", 0, MAX_BATCH)
 
     def _end(self, rec: dict) -> None:
         if "status" in rec:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.activations import ACTIVATION_NAMES
-from ..engine.config import TrainConfig
+from ..engine.config import MAX_BATCH, MAX_PENALTY, TrainConfig
 from ..engine.csv_data import MAX_ABS
 from ..engine.losses import LOSS_NAMES
 from ..engine.network import INIT_NAMES
@@ -78,11 +78,17 @@ def _config_values(cfg: dict, dims: list[int]) -> None:
             v = number(cfg[key], f"config.{key}")
             if not 0 <= v < 1:
                 raise FieldError(f"config.{key}", f"{v:g} is out of range (0 to below 1)")
+    for key in ("l2", "l1"):  # regularisation rates (absent from logs before them: 0)
+        if key in cfg and not 0 <= number(cfg[key], f"config.{key}") <= MAX_PENALTY:
+            raise FieldError(f"config.{key}", f"{cfg[key]:g} is out of range (0 to {MAX_PENALTY:g})")
+    if "batch_size" in cfg:
+        integer(cfg["batch_size"], "config.batch_size", 0, MAX_BATCH)
     try:  # the engine's own checks, for anything the types above let through
         TrainConfig(hidden=tuple(dims[1:-1]), hidden_activation=cfg["hidden_activation"],
                     output_activation=cfg["output_activation"], leaky_slope=float(cfg.get("leaky_slope", 0.01)),
                     loss=cfg["loss"], lr=float(cfg["lr"]), init=cfg["init"], seed=cfg["seed"],
-                    normalize=cfg["normalize"], dev_fraction=float(cfg.get("dev_fraction", 0.0)))
+                    normalize=cfg["normalize"], dev_fraction=float(cfg.get("dev_fraction", 0.0)),
+                    l2=float(cfg.get("l2", 0.0)), l1=float(cfg.get("l1", 0.0)), batch_size=cfg.get("batch_size", 0))
     except ValueError as e:
         raise FieldError("config", str(e)) from None
 

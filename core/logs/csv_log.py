@@ -4,7 +4,8 @@ header, readable by csv.DictReader, pandas and spreadsheets without our code.
 Columns: step, loss, dev_loss, lr, hidden_activation, output_activation, dead_output,
 dead_hidden (total over hidden layers; with several hidden layers dead_hidden1, ... follow),
 then grad_norm_dW1, grad_norm_db1, ... (‖∂J/∂θ‖ per tensor), update_ratio_W1, ... (lr·‖dW‖/‖W‖),
-tick and status. Floats use the shortest repr that reads back exactly; a non-finite value is
+tick, status, penalty (the L2 / L1 term: J = loss + penalty) and, for 0/1 targets, accuracy
+(of the step's samples) and dev_accuracy. Floats use the shortest repr that reads back exactly; a non-finite value is
 an empty cell (never the text NaN, which not every reader accepts).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from ..files import open_for_writing, write_atomic
+from ..engine.row_extras import binary_targets
 from ..engine.trainer import StepRecord, Trainer
 
 
@@ -27,7 +29,8 @@ def columns(trainer: Trainer) -> list[str]:
         cols += [f"dead_hidden{l}" for l in range(1, n_hidden + 1)]
     cols += [f"grad_norm_d{k}" for k in trainer.tensor_names]
     cols += [f"update_ratio_{k}" for k in trainer.tensor_names if k.startswith("W")]
-    return cols + ["tick", "status"]
+    cols += ["tick", "status", "penalty"]
+    return cols + (["accuracy", "dev_accuracy"] if binary_targets(trainer.dataset.Y) else [])
 
 
 def cell(v) -> str:
@@ -38,13 +41,14 @@ def cell(v) -> str:
     return str(v)
 
 
-def row(r: StepRecord, n_hidden: int) -> list[str]:
+def row(r: StepRecord, n_hidden: int, accuracy: bool = False) -> list[str]:
     vals = [r.step, r.loss, r.dev_loss, r.lr, r.hidden_activation, r.output_activation,
             r.dead_output, sum(r.dead_hidden)]
     if n_hidden > 1:
         vals += list(r.dead_hidden)
     vals += list(r.grad_norms.values()) + list(r.update_ratios.values())
-    return [cell(v) for v in vals] + [str(r.tick), r.status]
+    vals += [r.tick, r.status, r.penalty] + ([r.accuracy, r.dev_accuracy] if accuracy else [])
+    return [cell(v) for v in vals]
 
 
 class CsvLogWriter:
@@ -54,6 +58,7 @@ class CsvLogWriter:
         self.path = Path(path)
         self._cols = columns(trainer)
         self._n_hidden = trainer.L - 1
+        self._accuracy = "accuracy" in self._cols
         self._f: IO[str] = open_for_writing(self.path, newline="")
         self._w = csv.writer(self._f, lineterminator="\n")
         self._w.writerow(self._cols)
@@ -62,7 +67,7 @@ class CsvLogWriter:
         if not r.grad_norms:  # a failed (diverged) attempt measured nothing but its loss
             self._w.writerow(_sparse(r, self._cols))
         else:
-            self._w.writerow(row(r, self._n_hidden))
+            self._w.writerow(row(r, self._n_hidden, self._accuracy))
 
     def close(self) -> None:
         if not self._f.closed:
@@ -81,10 +86,11 @@ def csv_lines(trainer: Trainer, earlier_steps: Iterable[StepRecord] = ()) -> lis
     `earlier_steps` (a session's steps from before its resets), as CSV lines."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns(trainer))
-    n_hidden = trainer.L - 1
+    cols = columns(trainer)
+    w.writerow(cols)
+    n_hidden, accuracy = trainer.L - 1, "accuracy" in cols
     for r in (*earlier_steps, *map(trainer.record_from_row, trainer.history.rows())):
-        w.writerow(row(r, n_hidden))
+        w.writerow(row(r, n_hidden, accuracy))
     return buf.getvalue().splitlines()
 
 

@@ -58,10 +58,14 @@ def run_record(trainer: Trainer) -> dict:
 
 
 def step_record(r: StepRecord) -> dict:
-    return {"type": "step", "step": r.step, "tick": r.tick, "loss": r.loss, "dev_loss": r.dev_loss,
-            "lr": r.lr, "hidden_activation": r.hidden_activation, "output_activation": r.output_activation,
-            "dead_output": r.dead_output, "dead_hidden": list(r.dead_hidden),
-            "grad_norms": r.grad_norms, "update_ratios": r.update_ratios, "status": r.status}
+    rec = {"type": "step", "step": r.step, "tick": r.tick, "loss": r.loss, "dev_loss": r.dev_loss,
+           "lr": r.lr, "hidden_activation": r.hidden_activation, "output_activation": r.output_activation,
+           "dead_output": r.dead_output, "dead_hidden": list(r.dead_hidden),
+           "grad_norms": r.grad_norms, "update_ratios": r.update_ratios, "status": r.status,
+           "penalty": r.penalty}  # loss is the data's; J = loss + penalty
+    if r.accuracy is not None:  # 0/1 targets: the step's samples, and the dev set
+        rec.update(accuracy=r.accuracy, dev_accuracy=r.dev_accuracy)
+    return rec
 
 
 def params_record(step: int, tick: int, params: dict[str, np.ndarray]) -> dict:

@@ -27,7 +27,8 @@ def config_from_header(cfg: dict) -> TrainConfig:
         hidden_activation=cfg["hidden_activation"], output_activation=cfg["output_activation"],
         leaky_slope=float(cfg.get("leaky_slope", 0.01)), loss=cfg["loss"], lr=float(cfg["lr"]),
         init=cfg["init"], seed=int(cfg["seed"]), normalize=bool(cfg["normalize"]),
-        dev_fraction=float(cfg.get("dev_fraction", 0.0)))
+        dev_fraction=float(cfg.get("dev_fraction", 0.0)), l2=float(cfg.get("l2", 0.0)),
+        l1=float(cfg.get("l1", 0.0)), batch_size=int(cfg.get("batch_size", 0)))
 
 
 def trainer_from_log(log: RunLog) -> Trainer:

@@ -45,7 +45,8 @@ def cmd_gradcheck(args) -> int:
     t = make_trainer(args)
     t.run(args.steps)
     c, d = t.config, t.data
-    checks = gradient_check(d.X, d.Y, t.parameters(), c.hidden_activation, c.output_activation, c.loss, c.leaky_slope)
+    checks = gradient_check(d.X, d.Y, t.parameters(), c.hidden_activation, c.output_activation, c.loss, c.leaky_slope,
+                            l2=c.l2, l1=c.l1)
     compared = [k for k in checks if k.band != "zero"] or checks
     worst = max(compared, key=lambda k: k.rel_error if math.isfinite(k.rel_error) else math.inf)
     empty = nothing_to_check(checks)
