@@ -68,3 +68,18 @@ def test_gradcheck_json_names_the_gradient_as_the_text_does():
     assert [k["name"] for k in tensors] == ["W1", "b1", "W2", "b2"]  # the parameter, as before
     rc, text = run_main("gradcheck", "--steps", "0")
     assert all(f"  {k['gradient']}" in text for k in tensors)
+
+
+def test_a_log_without_steps_is_refused_at_once(tmp_path):
+    from core.logs.writer import export_lines
+    t = Trainer(TrainConfig(), story_problem())
+    t.run(20_000)
+    t.reset()  # the trainer's own history starts afresh: its export holds events only
+    log = tmp_path / "events-only.jsonl"
+    log.write_text("\n".join(export_lines(t)) + "\n", encoding="utf-8")
+    for args, what in ((("rerun", str(log)), "compare"), (("replay", str(log)), "replay"),
+                       (("replay", str(log), str(log)), "compare")):
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            rc = main(list(args))
+        assert rc == 2 and f"no steps to {what}: the log has no step records" in err.getvalue(), args

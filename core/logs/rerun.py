@@ -164,6 +164,12 @@ def _sorted(records: Iterable[tuple[int, dict]]) -> Iterator[tuple[int, dict]]:
         yield item[3], item[4]
 
 
+def count_steps(records: Iterable[tuple[int, dict]]) -> int:
+    """Step records among (line number, record) pairs: a log without any has nothing to
+    compare, which a caller says at once instead of re-executing up to its end tick."""
+    return sum(1 for _, rec in records if rec.get("type") == "step")
+
+
 # ---- the rerun ---------------------------------------------------------------------------------
 
 def rerun(trainer: Trainer, records: Iterable[tuple[int, dict]],

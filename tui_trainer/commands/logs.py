@@ -31,15 +31,17 @@ def register(sub, common) -> None:
 def cmd_rerun(args) -> int:
     from core.logs.reader import open_log, shown_path
     from core.logs.record import LogError
-    from core.logs.rerun import RerunError, rerun
+    from core.logs.rerun import RerunError, count_steps, rerun
     from core.logs.restore import trainer_from_log
     from core.logs.writer import RunLogWriter
 
     if args.out and Path(args.out).resolve() == Path(args.log).resolve():
         raise ValueError(f"--log {shown_path(args.out)}: would overwrite the log being rerun")
     _, records = open_log(args.log)
-    for _ in records:  # every record checked before anything runs or --log is written (streamed)
-        pass
+    # every record checked before anything runs or --log is written (streamed); a log without
+    # steps is said to be one at once (its rerun would step to the end tick to compare nothing)
+    if not count_steps(records):
+        raise LogError(f"{shown_path(args.log)}: no steps to compare: the log has no step records")
     log, records = open_log(args.log)
     trainer = trainer_from_log(log)
     # with_params: the rerun's log gets a params record wherever the original had one.
@@ -81,12 +83,19 @@ def load_replay(path: str):
 
 
 def cmd_replay(args) -> int:
+    from core.logs.reader import shown_path
+    from core.logs.record import LogError
+
     if len(args.logs) > 2:
         raise ValueError(f"replay takes one log, or two to compare; got {len(args.logs)}")
     # Two logs are compared whole (the differences need both ends), each in bounded memory;
     # one log opens on its first part.
     seconds = FIRST_SCREEN_SECONDS if len(args.logs) == 1 else None
     loaders = [start_replay(p, seconds) for p in args.logs]  # each file's start checked before a screen opens
+    for p, loader in zip(args.logs, loaders):
+        if loader.done and loader.ordinal == 0:
+            raise LogError(f"{shown_path(p)}: no steps to {'compare' if len(loaders) > 1 else 'replay'}: "
+                           "the log has no step records")
     from ..replay_app import run_replay
     return run_replay(*loaders)
 
