@@ -8,7 +8,8 @@ from __future__ import annotations
 MAX_LINE_BYTES = 256 << 20
 
 # Step attempts in a session: rerun and re-execution step up to a logged tick (≈ 30,000 steps/s
-# on the story problem, so the largest takes hours, not forever).
+# on the story problem, so the largest takes hours, not forever). Under 2**31: a replay keeps
+# ticks as 32-bit integers.
 MAX_TICK = 10**9
 
 # The network: units per hidden layer (as --hidden), hidden layers, parameters in θ, and the

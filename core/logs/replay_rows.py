@@ -17,9 +17,9 @@ from ..engine.activations import ACTIVATION_NAMES
 
 ACTIVATIONS = (*ACTIVATION_NAMES, "?")     # "?" for a step record that does not say
 STATUSES = ("ok", "diverged", "?")
-_FLOAT, _INT = np.float64, np.int64
-COLUMNS = {"ordinal": _INT, "tick": _INT, "step": _INT, "loss": _FLOAT, "dev_loss": _FLOAT, "lr": _FLOAT,
-           "dead_output": _INT, "hidden": np.uint8, "output": np.uint8, "status": np.uint8,
+_FLOAT, _INT, _SMALL = np.float64, np.int64, np.int32  # ticks and counts fit 32 bits (limits.MAX_TICK)
+COLUMNS = {"ordinal": _INT, "tick": _SMALL, "step": _SMALL, "loss": _FLOAT, "dev_loss": _FLOAT, "lr": _FLOAT,
+           "dead_output": _SMALL, "hidden": np.uint8, "output": np.uint8, "status": np.uint8,
            "normalize": np.bool_, "seed": _INT}
 BATCH = 4096
 
@@ -52,7 +52,7 @@ class RowStore:
         self.protected = protected  # ordinals thinning must keep (the rows with θ)
         self.n, self.stride = 0, 1
         self.cols = {k: np.empty(BATCH, dtype=t) for k, t in COLUMNS.items()}
-        self.dead = np.empty((BATCH, n_hidden), dtype=_INT)
+        self.dead = np.empty((BATCH, n_hidden), dtype=_SMALL)
         self._rows: list[tuple] = []
         self._dead: list[list[int]] = []
 
@@ -73,7 +73,7 @@ class RowStore:
             self._resize(max(2 * len(self.dead), self.n + k), np.arange(self.n))
         for col, values in zip(self.cols.values(), zip(*self._rows)):
             col[self.n:self.n + k] = values
-        self.dead[self.n:self.n + k] = np.array(self._dead, dtype=_INT).reshape(k, self.n_hidden)
+        self.dead[self.n:self.n + k] = np.array(self._dead, dtype=_SMALL).reshape(k, self.n_hidden)
         self.n += k
         self._rows, self._dead = [], []
         while self.n > self.max_rows:
@@ -98,7 +98,7 @@ class RowStore:
             new = np.empty(capacity, dtype=c.dtype)
             new[:n] = c[rows]
             self.cols[k] = new
-        dead = np.empty((capacity, self.n_hidden), dtype=_INT)
+        dead = np.empty((capacity, self.n_hidden), dtype=_SMALL)
         dead[:n] = self.dead[rows]
         self.dead, self.n = dead, n
 

@@ -62,7 +62,7 @@ def cmd_rerun(args) -> int:
 
 # The part of a log read before the replay screen opens; the rest loads behind it, so the first
 # screen comes within about two seconds whatever the log's size.
-FIRST_SCREEN_SECONDS = 1.0
+FIRST_SCREEN_SECONDS = 0.3
 
 
 def start_replay(path: str, seconds: float | None = FIRST_SCREEN_SECONDS):
