@@ -49,9 +49,12 @@ def tui_app(tmp_path):
     from core.engine.trainer import Trainer
     from tui_trainer.app import TrainerApp
 
-    def make(runs_dir=None, backend="thread", **config):
+    def make(runs_dir=None, backend="thread", pause_on_trouble=False, **config):
+        # Pausing on trouble (the app's default) stops `r` at step 59 of the story: off here, so
+        # tests of running are not about it (tests/test_pause_on_trouble*.py are).
         trainer = Trainer(TrainConfig(**config), story_problem())
-        return TrainerApp(trainer, runs_dir=runs_dir or tmp_path / "runs", backend=backend)
+        return TrainerApp(trainer, runs_dir=runs_dir or tmp_path / "runs", backend=backend,
+                          pause_on_trouble=pause_on_trouble)
     return make
 
 
