@@ -109,7 +109,7 @@ def _output(trainer, ev, curv) -> NextStep | None:
            "passes back no gradient") if dead else \
         f"{outside} target{'s' * (outside != 1)} lie outside the {act} output's range"
     return NextStep("output", f"the output cannot reach every target: {why}",
-                    f"a {_presses(act, 'linear')} for a linear output (the weights are kept)", ("a",))
+                    f"press a {_presses(act, 'linear')} for a linear output (the weights are kept)", ("a",))
 
 
 def _cut_off(trainer, ev, curv) -> NextStep | None:

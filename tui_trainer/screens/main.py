@@ -129,6 +129,7 @@ class MainScreen(Screen):
         """The diagnosis parts a widget draws, set before its snapshot (which triggers the redraw)."""
         if isinstance(widget, FindingsPanel):
             widget.diag = frame.diag
+            widget.next_step = frame.next_step
         elif isinstance(widget, FitPlot):
             base = frame.diag.baseline
             widget.baseline = base

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from core.diagnosis.cure_chain import NextStep
 from core.diagnosis.diagnostics import Diagnostics
 from core.diagnosis.snapshot import Snapshot
 
@@ -57,6 +58,18 @@ def dead_lines(s: Snapshot, t: Text) -> None:
                                      its="its" if one else "their") + "\n", style="yellow")
 
 
+def next_step_lines(step: NextStep | None, t: Text) -> None:
+    """The cure chain: after each cure, the one thing still in the way of a good fit."""
+    if step is None:
+        return
+    if step.good:
+        t.append(f"{step.text[0].upper()}{step.text[1:]}\n", style="bold green")
+        return
+    t.append("Next: ", style="bold cyan")
+    t.append(f"{step.text}\n")
+    t.append(f"  → {step.cure}\n", style="cyan")
+
+
 class FindingsPanel(RelayoutOnHeightChange, Widget):
     DEFAULT_CSS = """
     FindingsPanel { height: auto; }
@@ -66,6 +79,8 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
     """The snapshot whose dead counts and findings are listed."""
     diag: reactive[Diagnostics | None] = reactive(None)
     """Loss at init and the bias/variance verdict (set before each snapshot)."""
+    next_step: reactive[NextStep | None] = reactive(None)
+    """What still blocks a good fit, and the key for it (core/diagnosis/cure_chain.py)."""
 
     def render(self) -> Text:
         s = self.snapshot
@@ -79,6 +94,7 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
             n = s.hidden_active[l - 1].shape[0]
             style = "bold red" if len(dead_units) else "bold"
             t.append(f"Dead hidden units (layer {l}): {len(dead_units)} of {n}\n", style=style)
+        next_step_lines(self.next_step, t)
         if not s.findings:
             # The diagnosis engine explains what it finds; without findings, say why dead matters.
             if s.output_can_die and s.dead.any():

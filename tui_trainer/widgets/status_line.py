@@ -10,12 +10,13 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from ..protocol import Frame
+from ..session.step_pace import pace_text
 from .check_views import curvature_text
 from .fmt import num
 
 SEP = "  "
 # Items by what a user needs most, first: the rest go, last first, when the line is full.
-PRIORITY = ("step", "loss", "state", "lr", "output", "dev", "hidden", "norm", "N", "RMSE")
+PRIORITY = ("step", "loss", "state", "lr", "output", "dev", "hidden", "norm", "N", "pace", "RMSE")
 
 
 def item(label: str, value: str | Text, style: str = "bold") -> Text:
@@ -72,9 +73,13 @@ class StatusLine(Widget):
             out["state"] = item("state", "diverged", "bold white on red")
         elif f.running:
             out["state"] = item("state", "running", "bold green")
+        elif f.trouble is not None:  # paused by itself: the notice says what happened
+            out["state"] = item("state", "paused on trouble", "bold black on yellow")
         else:
             out["state"] = item("state", "paused", "bold yellow")
         out["N"] = item("N", str(self.multi))
+        # the pace (t), and when pausing on trouble (p) is off, that too
+        out["pace"] = item("pace", pace_text(f.pace) + ("" if f.pause_on_trouble else " (p off)"))
         return out
 
     def render(self) -> Text:
