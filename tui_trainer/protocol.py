@@ -31,8 +31,9 @@ EXPORT = "export"              # [directory to write into]
 BASELINE = "baseline"          # cycle the polynomial overlay: off → 1 → 2 → 3 → 4 → off
 INSPECT = "inspect"            # [position in the training split, or None] the chain rule of one sample
 SET_LR = "set_lr"              # [the new learning rate] (e.g. the LR range test's suggestion)
+TABLE_VIEW = "table_view"      # [core.diagnosis.sample_rows.TableView] the sample table's rows, filter, order
 COMMANDS = (STEP, RUN, PAUSE, SCALE_LR, CYCLE_OUTPUT, CYCLE_HIDDEN, TOGGLE_NORMALIZE,
-            NEW_SEED, RESET, EXPORT, GRADCHECK, LR_FIND, OVERFIT, BASELINE, INSPECT, SET_LR)
+            NEW_SEED, RESET, EXPORT, GRADCHECK, LR_FIND, OVERFIT, BASELINE, INSPECT, SET_LR, TABLE_VIEW)
 
 # Watching while training runs (session/watching.py).
 TOGGLE_TROUBLE = "toggle_trouble"  # pause on trouble on / off

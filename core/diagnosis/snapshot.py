@@ -13,6 +13,7 @@ import numpy as np
 
 from .evaluation import evaluate
 from .findings import Finding, diagnose
+from .sample_rows import SampleRows, TableView, sample_rows
 from ..engine.trainer import Trainer
 
 HISTORY_POINTS = 1000
@@ -51,6 +52,8 @@ class Snapshot:
     hist_loss: np.ndarray
     hist_dev_loss: np.ndarray    # nan where there is no dev split
     findings: tuple[Finding, ...] = field(default=())  # diagnose()'s, most urgent first
+    # The per-sample table: a window of train and dev rows (its size does not grow with m).
+    table: SampleRows | None = None
 
     @property
     def m(self) -> int:
@@ -79,9 +82,10 @@ class Snapshot:
 
 def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
                   previous_findings: tuple[Finding, ...] = (),
-                  history_points: int = HISTORY_POINTS) -> Snapshot:
+                  history_points: int = HISTORY_POINTS, table_view: TableView | None = None) -> Snapshot:
     """Build a snapshot. Diagnosis can cost more than a frame, so a caller drawing many frames
-    a second passes with_findings=False on most of them and carries the last findings over."""
+    a second passes with_findings=False on most of them and carries the last findings over.
+    table_view: the rows of the per-sample table the screen shows (sample_rows.py)."""
     c, d = trainer.config, trainer.data
     ev = evaluate(trainer)
     train_idx = trainer.split.train_idx
@@ -107,7 +111,7 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
         hidden_can_die=ev.hidden_can_die, output_can_die=ev.output_can_die,
         hist_step=hist[:, col["step"]].copy(), hist_loss=hist[:, col["loss"]].copy(),
         hist_dev_loss=hist[:, col["dev_loss"]].copy(),
-        findings=findings,
+        findings=findings, table=sample_rows(trainer, ev, table_view),
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.diagnosis.diagnostics import CHECKS
+from core.diagnosis.sample_rows import TableView
 from core.engine.config import LR_MAX, LR_MIN, check_lr_in_range
 from core.logs.csv_log import export_csv
 
@@ -48,6 +49,7 @@ class Handlers:
             P.PAUSE: self._pause,
             P.SCALE_LR: self._scale_lr,
             P.SET_LR: self._set_lr,
+            P.TABLE_VIEW: self._set_table_view,
             P.CYCLE_OUTPUT: self._cycle_output,
             P.CYCLE_HIDDEN: self._cycle_hidden,
             P.TOGGLE_NORMALIZE: self._toggle_normalize,
@@ -140,6 +142,10 @@ class Handlers:
         result = self._diag.check(self._trainer, kind, self._applied + 1)
         if result.error:
             self._notice(f"{kind} failed: {result.error}", "error")
+
+    def _set_table_view(self, view) -> None:
+        """The rows the sample table shows next (frames carry only those: sample_rows.py)."""
+        self._table_view = view if isinstance(view, TableView) else None
 
     def _inspect(self, position) -> None:
         self._diag.inspect(position)

@@ -51,6 +51,7 @@ class Session(Watching, Handlers):
         self._chunk = 64          # steps per chunk, adapted to CHUNK_SECONDS
         self._findings: tuple = ()  # the last diagnose()'s Findings, carried between frames
         self._diag = LiveDiagnostics()
+        self._table_view = None   # the sample table's rows (TABLE_VIEW); None: the first ones
         self._earlier: list[StepRecord] = []  # steps from before the resets, for the export
         self._notices = 0         # notices sent: did a command say anything itself?
         # Quitting must not lose training: what the last export (or the start) covered, and
@@ -151,7 +152,8 @@ class Session(Watching, Handlers):
         """Hand the UI a frame now: a change (a key's effect) never waits for the pacer."""
         now = time.monotonic()
         with_findings = self._findings_rate.take(now, force=force_findings)
-        snap = take_snapshot(self._trainer, with_findings=with_findings, previous_findings=self._findings)
+        snap = take_snapshot(self._trainer, with_findings=with_findings, previous_findings=self._findings,
+                             table_view=self._table_view)
         if with_findings:
             self._findings = snap.findings
         diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now)

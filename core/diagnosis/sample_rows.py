@@ -1,0 +1,112 @@
+"""The per-sample table's rows, chosen where the trainer lives: train and dev samples, filtered
+(dead only) and ordered (worst |ŷ − y| first) over all of them, and then only a window of
+them, so what crosses to the screen stays the same size whatever m is.
+
+The screen asks for a `TableView` (which rows, which filter, which order); `sample_rows`
+answers with that many rows and the table's full length (for its scrollbar).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.trainer import Trainer
+from .evaluation import Evaluation
+
+MAX_ROWS = 1000  # a window larger than any screen, small enough to pickle in well under a millisecond
+
+
+@dataclass(frozen=True)
+class TableView:
+    """Which rows the table shows: `count` rows from `start` of the filtered, ordered table."""
+    start: int = 0
+    count: int = 200
+    dead_only: bool = False
+    worst_first: bool = False   # by |ŷ − y|, largest first (not finite last)
+
+    def clamped(self) -> TableView:
+        count = min(max(int(self.count), 1), MAX_ROWS)
+        return TableView(max(int(self.start), 0), count, bool(self.dead_only), bool(self.worst_first))
+
+
+@dataclass(frozen=True, eq=False)
+class SampleRows:
+    view: TableView
+    total: int                 # rows of the whole table under view's filter (≥ start + len)
+    m_train: int
+    m_dev: int
+    dead_total: int            # dead samples, train and dev
+    index: np.ndarray          # (k,) position of each row in its split
+    dev: np.ndarray            # (k,) bool: a dev sample
+    x: np.ndarray              # (k,) first feature, data units
+    y: np.ndarray              # (k,) target, data units
+    y_hat: np.ndarray          # (k,) prediction, data units
+    Z_L: np.ndarray            # (k,) output pre-activation, training units
+    dead: np.ndarray           # (k,) bool: ReLU output with Z^[L] <= 0
+    normalized: bool           # Y standardised for training: training units are not data units
+    dead_y_hat: float | None   # what a dead ReLU output (A = 0) is in data units (ȳ when normalised)
+
+    @property
+    def start(self) -> int:
+        return self.view.start
+
+    def __len__(self) -> int:
+        return int(self.index.shape[0])
+
+
+def _dev_outputs(trainer: Trainer) -> tuple[np.ndarray, np.ndarray]:
+    """(Z^[L], ŷ in data units) of the dev samples' first output unit."""
+    d = trainer.data
+    if not d.has_dev:
+        return np.zeros(0), np.zeros(0)
+    Zs, As = trainer.forward(d.X_dev)
+    return Zs[-1][0].copy(), np.asarray(d.y_to_original(As[-1])[0], dtype=float)
+
+
+def _order(keep: np.ndarray, err: np.ndarray, worst_first: bool, upto: int) -> np.ndarray:
+    """Row numbers kept, worst first when asked; only the first `upto` need to be in order."""
+    rows = np.flatnonzero(keep) if keep is not None else np.arange(err.shape[0])
+    if not worst_first or rows.shape[0] == 0:
+        return rows
+    key = -err[rows]
+    key[~np.isfinite(key)] = math.inf          # not finite: last
+    if upto < rows.shape[0]:                   # a window near the top: no full sort of m rows
+        top = np.argpartition(key, upto - 1)[:upto]
+        return rows[top[np.argsort(key[top], kind="stable")]]
+    return rows[np.argsort(key, kind="stable")]
+
+
+def select(view: TableView, index: np.ndarray, dev: np.ndarray, x: np.ndarray, y: np.ndarray,
+           y_hat: np.ndarray, Z_L: np.ndarray, dead: np.ndarray, normalized: bool,
+           dead_y_hat: float | None) -> SampleRows:
+    """The window `view` asks for out of whole per-sample arrays (train rows, then dev rows)."""
+    view = view.clamped()
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(y_hat - y)
+    order = _order(dead if view.dead_only else None, err, view.worst_first, view.start + view.count)
+    start = min(view.start, max(order.shape[0] - 1, 0))
+    pick = order[start:start + view.count]
+    m_dev = int(dev.sum())
+    return SampleRows(
+        view=TableView(start, view.count, view.dead_only, view.worst_first), total=int(order.shape[0]),
+        m_train=int(dev.shape[0]) - m_dev, m_dev=m_dev, dead_total=int(dead.sum()),
+        index=index[pick], dev=dev[pick], x=x[pick], y=y[pick], y_hat=y_hat[pick], Z_L=Z_L[pick],
+        dead=dead[pick], normalized=normalized, dead_y_hat=dead_y_hat)
+
+
+def sample_rows(trainer: Trainer, ev: Evaluation, view: TableView | None = None) -> SampleRows:
+    """The rows `view` asks for, train and dev, from an evaluation of the trainer."""
+    ds, d, split = trainer.dataset, trainer.data, trainer.split
+    z_dev, y_hat_dev = _dev_outputs(trainer)
+    m_train, m_dev = int(split.train_idx.shape[0]), int(z_dev.shape[0])
+    rows_of = np.concatenate([split.train_idx, split.dev_idx[:m_dev]])
+    z = np.concatenate([ev.Z_L[0], z_dev])
+    relu_out = ev.output_can_die
+    return select(
+        view or TableView(), np.concatenate([np.arange(m_train), np.arange(m_dev)]),
+        np.arange(m_train + m_dev) >= m_train, ds.X[0, rows_of].astype(float), ds.Y[0, rows_of].astype(float),
+        np.concatenate([np.asarray(ev.y_hat, dtype=float), y_hat_dev]), z,
+        (z <= 0) if relu_out else np.zeros(z.shape[0], dtype=bool), bool(d.normalize),
+        float(d.y_to_original(np.zeros((1, 1)))[0, 0]) if relu_out else None)
