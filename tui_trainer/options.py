@@ -15,6 +15,7 @@ from core.engine.losses import LOSS_NAMES
 from core.engine.network import INIT_NAMES
 
 from .data_defaults import rate_for, resolve
+from .problem_options import add_problem_options, generated, problem_dataset, with_training_options
 
 
 def positive_float(text: str) -> float:
@@ -120,6 +121,7 @@ def add_shared_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=seed_value, default=DEFAULT_SEED, help=f"random seed for init and the dev split (default: {DEFAULT_SEED})")
     g.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=None, help="standardise X and Y with train-split statistics (default: off in the story, on with --data)")
     g.add_argument("--dev-fraction", type=fraction, default=0.0, metavar="F", help="fraction of samples held out as a dev set, in [0, 1) (default: 0)")
+    add_problem_options(g)  # --dataset, --noise, --samples, --features, --l2, --l1, --batch-size
 
 
 def config_and_data(args) -> tuple[TrainConfig, Dataset]:
@@ -127,8 +129,9 @@ def config_and_data(args) -> tuple[TrainConfig, Dataset]:
     data_defaults.py (the story's, or chosen from the user's data); what was chosen, and why,
     is kept as `args.defaults_chosen` (a list of data_defaults.Chosen) for the summary and the TUI."""
     data = dataset_from_args(args)
-    own_data = args.data is not None
+    own_data = args.data is not None or generated(args)  # a generated problem gets own data's defaults
     config, chosen = resolve(args, data, own_data)
+    config = with_training_options(config, args)
     check_loss_fits(config, data)
     if own_data:
         config = rate_for(args, config, data, chosen)
@@ -141,6 +144,10 @@ def config_from_args(args) -> TrainConfig:
 
 
 def dataset_from_args(args) -> Dataset:
+    return problem_dataset(args, lambda: given_dataset(args))  # --dataset, --features
+
+
+def given_dataset(args) -> Dataset:
     if args.data is None:
         if args.target is not None and args.target != "y":
             raise ValueError(f"--target {args.target!r}: the built-in story data's only target is y "

@@ -14,6 +14,12 @@ class Dataset:
     feature_names: tuple[str, ...] = ("x",)
     target_name: str = "y"
     source: str = "story"
+    # How a generated dataset was made and which features were computed (playground.py,
+    # features.py: dataset, noise, samples, data_seed, features); the run log's config records it.
+    recipe: dict = field(default_factory=dict)
+    # The two inputs (x1, x2) the features were computed from: where the 2-D view places each
+    # sample. None when X itself is those inputs or there are no features.
+    plane: np.ndarray | None = None
 
     @property
     def m(self) -> int:

@@ -59,6 +59,12 @@ def apply_features(data: Dataset, names: Sequence[str]) -> Dataset:
     if data.n_x != 2:
         shown = ", ".join(data.feature_names)
         raise DataError(f"features need exactly two inputs (x1, x2); this dataset has {data.n_x} ({shown})")
-    x1, x2 = data.X[0], data.X[1]
-    X = np.vstack([np.broadcast_to(_TRANSFORMS[n](x1, x2), x1.shape) for n in names]).astype(float)
-    return replace(data, X=X, feature_names=tuple(names))
+    X = transform(data.X, names)
+    return replace(data, X=X, feature_names=tuple(names), recipe={**data.recipe, "features": list(names)},
+                   plane=data.X.copy())
+
+
+def transform(points: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The named features, one row each, of (2, n) points (x1, x2): e.g. a grid for the 2-D view."""
+    x1, x2 = points[0], points[1]
+    return np.vstack([np.broadcast_to(_TRANSFORMS[n](x1, x2), x1.shape) for n in names]).astype(float)

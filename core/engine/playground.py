@@ -49,7 +49,8 @@ def make_dataset(name: str, noise: float = 0.0, samples: int | None = None, seed
     xy, y = _GENERATORS[name](rng, n, frac)
     source = f"{name} noise={noise:g} samples={n} seed={seed}"
     target = "label" if is_classification(name) else "y"
-    return Dataset(xy.T.copy(), y.reshape(1, -1).astype(float), ("x1", "x2"), target, source)
+    recipe = {"dataset": name, "noise": float(noise), "samples": n, "data_seed": int(seed)}
+    return Dataset(xy.T.copy(), y.reshape(1, -1).astype(float), ("x1", "x2"), target, source, recipe)
 
 
 def _check(noise: float, samples: int | None, name: str) -> tuple[int, float]:

@@ -11,6 +11,8 @@ import numpy as np
 from ..engine.activations import ACTIVATION_NAMES
 from ..engine.config import MAX_BATCH, MAX_PENALTY, TrainConfig
 from ..engine.csv_data import MAX_ABS
+from ..engine.features import FEATURE_NAMES
+from ..engine.playground import DATASET_NAMES, MAX_NOISE, MAX_SAMPLES, MIN_SAMPLES
 from ..engine.losses import LOSS_NAMES
 from ..engine.network import INIT_NAMES
 from .fields import FieldError, boolean, int_list, integer, matrix, need, number, obj, text
@@ -83,6 +85,7 @@ def _config_values(cfg: dict, dims: list[int]) -> None:
             raise FieldError(f"config.{key}", f"{cfg[key]:g} is out of range (0 to {MAX_PENALTY:g})")
     if "batch_size" in cfg:
         integer(cfg["batch_size"], "config.batch_size", 0, MAX_BATCH)
+    _recipe(cfg)
     try:  # the engine's own checks, for anything the types above let through
         TrainConfig(hidden=tuple(dims[1:-1]), hidden_activation=cfg["hidden_activation"],
                     output_activation=cfg["output_activation"], leaky_slope=float(cfg.get("leaky_slope", 0.01)),
@@ -91,6 +94,24 @@ def _config_values(cfg: dict, dims: list[int]) -> None:
                     l2=float(cfg.get("l2", 0.0)), l1=float(cfg.get("l1", 0.0)), batch_size=cfg.get("batch_size", 0))
     except ValueError as e:
         raise FieldError("config", str(e)) from None
+
+
+def _recipe(cfg: dict) -> None:
+    """How the data was made (core.logs.record.RECIPE_KEYS), each key optional."""
+    if "dataset" in cfg:
+        text(cfg["dataset"], "config.dataset", DATASET_NAMES)
+    if "noise" in cfg and not 0 <= number(cfg["noise"], "config.noise") <= MAX_NOISE:
+        raise FieldError("config.noise", f"{cfg['noise']:g} is out of range (0 to {MAX_NOISE:g})")
+    if "samples" in cfg:
+        integer(cfg["samples"], "config.samples", MIN_SAMPLES, MAX_SAMPLES)
+    if "data_seed" in cfg:
+        integer(cfg["data_seed"], "config.data_seed", 0, MAX_SEED)
+    if "features" in cfg:
+        names = cfg["features"]
+        if type(names) is not list or not 1 <= len(names) <= len(FEATURE_NAMES):
+            raise FieldError("config.features", f"must be a list of 1 to {len(FEATURE_NAMES)} feature names")
+        for i, name in enumerate(names):
+            text(name, f"config.features[{i}]", FEATURE_NAMES)
 
 
 def _data(data: dict) -> tuple[int, int, int]:

@@ -17,6 +17,9 @@ from ..engine.data import prepare
 from ..engine.trainer import Event, StepRecord, Trainer
 
 VERSION = 1
+# How the data was made (Dataset.recipe): extra config keys, present only for generated data or
+# input features; the data itself is in the run record, so a rerun never regenerates it.
+RECIPE_KEYS = ("dataset", "noise", "samples", "data_seed", "features")
 
 
 class LogError(ValueError):
@@ -44,6 +47,7 @@ def run_record(trainer: Trainer) -> dict:
     c, raw, split = trainer.initial_config, trainer.dataset, trainer.split
     d = prepare(raw, split, c.normalize, c.loss)
     cfg = c.to_dict(raw.n_x)
+    cfg.update({k: raw.recipe[k] for k in RECIPE_KEYS if k in raw.recipe})
     return {
         "type": "run", "version": VERSION, "config": cfg,
         "data": {

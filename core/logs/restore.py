@@ -8,15 +8,17 @@ from ..engine.config import TrainConfig
 from ..engine.data import Dataset, Split
 from ..engine.trainer import Trainer
 from .reader import RunLog
-from .record import LogError
+from .record import RECIPE_KEYS, LogError
 
 
-def dataset_from_header(data: dict) -> tuple[Dataset, Split]:
-    """The raw data in original units and its train/dev split, from the run record's `data`.
+def dataset_from_header(data: dict, recipe: dict | None = None) -> tuple[Dataset, Split]:
+    """The raw data in original units and its train/dev split, from the run record's `data`
+    (`recipe`: how it was made, from the config's RECIPE_KEYS, kept for a log written again).
     Raises KeyError/TypeError/ValueError for a record that lacks or garbles them."""
     raw = data["raw"]
     ds = Dataset(np.array(raw["X"], dtype=float), np.array(raw["Y"], dtype=float),
-                 tuple(raw.get("feature_names", ["x"])), raw.get("target_name", "y"), raw.get("source", "log"))
+                 tuple(raw.get("feature_names", ["x"])), raw.get("target_name", "y"), raw.get("source", "log"),
+                 dict(recipe or {}))
     return ds, Split(np.array(data["train_idx"], dtype=int), np.array(data["dev_idx"], dtype=int))
 
 
@@ -34,8 +36,9 @@ def config_from_header(cfg: dict) -> TrainConfig:
 def trainer_from_log(log: RunLog) -> Trainer:
     """A trainer in the state the logged run started from."""
     try:
-        ds, split = dataset_from_header(log.header["data"])
-        config = config_from_header(dict(log.header["config"]))
+        cfg = dict(log.header["config"])
+        ds, split = dataset_from_header(log.header["data"], {k: cfg[k] for k in RECIPE_KEYS if k in cfg})
+        config = config_from_header(cfg)
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise LogError(f"{log.path}: run record is incomplete or invalid ({e})") from None
     return Trainer(config, ds, split)
