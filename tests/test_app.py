@@ -298,7 +298,13 @@ async def test_every_key_is_in_the_command_palette(tui_app, settle):
 
 # ---- widgets -----------------------------------------------------------------------------------
 
-async def test_table_is_updated_in_place_and_keeps_the_cursor(tui_app, settle):
+def table_line(table, y: int) -> tuple[str, list[str]]:
+    """Screen line y of the sample table (0 is the heading): its text and its segments' styles."""
+    strip = table.render_line(y)
+    return "".join(seg.text for seg in strip), [str(seg.style) for seg in strip if seg.text.strip()]
+
+
+async def test_table_keeps_the_cursor_and_redraws_only_rows_that_changed(tui_app, settle):
     app = tui_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -306,20 +312,74 @@ async def test_table_is_updated_in_place_and_keeps_the_cursor(tui_app, settle):
         table.focus()
         await pilot.press("down", "down", "down")
         assert table.cursor_row == 3
-        first_key = table.ordered_rows[0].key
         app.multi = 1000
         await pilot.press("n", "n")
         await settle(pilot)
+        await pilot.pause()
         assert table.cursor_row == 3 and table.row_count == 20
-        assert table.ordered_rows[0].key is first_key  # same rows, not rebuilt
         s = snap(app)
         dead = set(np.flatnonzero(s.dead))
         assert dead  # the story: low-x samples stuck at 0 by step 2000
         for i in range(20):
-            cell = table.get_cell(str(i), "y_hat")
-            assert ("red" in str(cell.style)) == (i in dead)
+            text, styles = table_line(table, 1 + i)
+            assert text.split()[0] == str(i)
+            assert all("red" in st for st in styles) == (i in dead)
             if i in dead:
-                assert cell.plain == "0"
+                assert text.split()[3] == "0"  # ŷ stuck at exactly 0
+        # The same rows again: no line is drawn again.
+        drawn = []
+        original = table._strip
+        table._strip = lambda y, key: drawn.append(y) or original(y, key)
+        table.snapshot = s
+        await pilot.pause()
+        table.refresh()  # even a full repaint takes every unchanged row from the cache
+        await pilot.pause()
+        assert drawn == []
+        await pilot.press("plus")  # a new frame, the same θ: the same rows, nothing drawn
+        await settle(pilot)
+        await pilot.pause()
+        assert drawn == []
+        await pilot.press("space")  # a step changes the rows: only the lines on screen are drawn
+        await settle(pilot)
+        await pilot.pause()
+        assert 0 < len(drawn) <= 20
+
+
+async def test_table_shows_dev_rows_dead_only_and_worst_first(tui_app, settle):
+    app = tui_app(dev_fraction=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.multi = 1000
+        for _ in range(5):
+            await pilot.press("n")
+        await settle(pilot)
+        table = app.main.query_one(SampleTable)
+        rows = table.rows
+        assert (rows.m_train, rows.m_dev, table.row_count) == (16, 4, 20)
+        assert sum("dev" in table_line(table, 1 + r)[0] for r in range(20)) == 4
+        assert "training units" in table.border_subtitle and "data units" in table.border_subtitle
+        await pilot.press("d")
+        await settle(pilot)
+        assert table.row_count == rows.dead_total > 0 and table.rows.dead.all()
+        await pilot.press("d", "w")
+        await settle(pilot)
+        err = np.abs(table.rows.y_hat - table.rows.y)
+        assert table.row_count == 20 and np.all(np.diff(err) <= 0)
+        assert "worst" in table.border_subtitle
+
+
+async def test_table_says_what_a_dead_sample_predicts_under_normalisation(tui_app, settle):
+    app = tui_app(normalize=True, lr=0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.multi = 1000
+        await pilot.press("n")
+        await settle(pilot)
+        table = app.main.query_one(SampleTable)
+        rows = table.rows
+        assert rows.normalized and rows.dead_y_hat == pytest.approx(float(np.mean(snap(app).y)))
+        if rows.dead.any():
+            assert "dead ŷ = ReLU's 0 →" in table.border_subtitle
 
 
 async def test_findings_panel_counts_dead_samples_and_units(tui_app, settle):

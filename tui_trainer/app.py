@@ -25,6 +25,7 @@ from .protocol import Command, Frame, Notice
 from .screens.checks import ChainRuleScreen, CheckScreen, GradCheckScreen, LRFindScreen, OverfitScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
+from .widgets.sample_table import SampleTable
 from .session import make_session
 
 MULTI_STEPS = (10, 100, 1000)
@@ -149,6 +150,16 @@ class TrainerApp(App):
 
     def inspect_sample(self, position: int | None) -> None:
         self.send(P.INSPECT, position)
+
+    def on_sample_table_view_changed(self, message) -> None:
+        self.send(P.TABLE_VIEW, message.view)
+
+    # The sample table's keys, wherever the focus is (the table also binds them itself).
+    def action_dead_only(self) -> None:
+        self.main.query_one(SampleTable).action_toggle_dead_only()
+
+    def action_worst_first(self) -> None:
+        self.main.query_one(SampleTable).action_toggle_worst_first()
 
     def on_sample_table_inspect(self, message) -> None:
         self.inspect_sample(message.position)

@@ -1,31 +1,70 @@
-"""Per-sample table: index, x, y, ŷ, Z^[L], sign, residual; dead rows in red.
+"""Per-sample table: train and dev rows (dev marked), x, y, ŷ, Z^[L], its sign and ŷ − y; dead
+rows in red. `d` shows only the dead rows, `w` puts the worst |ŷ − y| first.
 
-Built once, then updated cell by cell (only cells whose text changed), so the cursor and the
-scroll position survive every frame. Rebuilt only if the number of samples changes."""
+A Line-API widget: it draws only the lines on screen, and on a new frame redraws only the lines
+whose row changed. Each line's Strip is kept in an LRU keyed by the row's values, so a row that
+did not change costs a dictionary lookup. The rows come as a window (core.diagnosis.sample_rows):
+with a live session the table asks for the window it needs (`ViewChanged`), so what crosses to
+the screen does not grow with m; a replay's snapshot has no window and the table takes one from
+the snapshot's own arrays."""
 from __future__ import annotations
 
-from rich.text import Text
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.widgets import DataTable
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
+from core.diagnosis.sample_rows import MAX_ROWS, SampleRows, TableView, select
 from core.diagnosis.snapshot import Snapshot
 
-from .fmt import num, sign_glyph
+from .fmt import fit, sign_glyph
 
-COLUMNS = (("#", "i", 3), ("x", "x", 7), ("y", "y", 8), ("ŷ", "y_hat", 9),
-           ("Z^[L]", "z", 9), ("sign", "sign", 4), ("ŷ − y", "res", 9))
-DEAD_STYLE = "bold red"
-SIGN_STYLES = {"+": "green", "−": "red", "0": "dim"}
+# (heading, width): the numbers are fitted to their width with the exponent intact (fmt.fit).
+COLUMNS = (("#", 5), ("set", 3), ("x", 8), ("y", 8), ("ŷ", 8), ("Z^[L]", 8), ("sign", 4), ("ŷ − y", 8))
+WIDTH = sum(w for _, w in COLUMNS) + len(COLUMNS) - 1
+DEAD = Style(color="red", bold=True)
+SIGN = {"+": Style(color="green"), "−": Style(color="red"), "0": Style(dim=True)}
+DEV = Style(color="cyan")
+HEAD = Style(bold=True)
+PENDING = Style(dim=True)
+CURSOR = Style(reverse=True)
 
 
-def row_cells(s: Snapshot, i: int) -> tuple[str, ...]:
-    z = float(s.Z_L[i])
-    return (str(i), num(s.x[i]), num(s.y[i]), num(s.y_hat[i]), num(z), sign_glyph(z),
-            num(s.y_hat[i] - s.y[i]))
+def row_texts(rows: SampleRows, k: int) -> tuple[str, ...]:
+    """The cells of row k of the window, each fitted to its column."""
+    z = float(rows.Z_L[k])
+    w = dict(COLUMNS)
+    return (str(int(rows.index[k])), "dev" if rows.dev[k] else "", fit(rows.x[k], w["x"]), fit(rows.y[k], w["y"]),
+            fit(rows.y_hat[k], w["ŷ"]), fit(z, w["Z^[L]"]), sign_glyph(z),
+            fit(float(rows.y_hat[k]) - float(rows.y[k]), w["ŷ − y"]))
 
 
-class SampleTable(DataTable):
+def snapshot_rows(s: Snapshot, view: TableView) -> SampleRows:
+    """A window from a snapshot's own arrays (train rows only): for snapshots with no table."""
+    dead_y_hat = float(s.y_hat[s.dead][0]) if s.dead.any() else (0.0 if s.output_can_die and not s.normalize else None)
+    return select(view, np.arange(s.m), np.zeros(s.m, dtype=bool), s.x, s.y, s.y_hat, s.Z_L, s.dead,
+                  s.normalize, dead_y_hat)
+
+
+class SampleTable(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    SampleTable { overflow-x: auto; overflow-y: auto; }
+    """
+    BINDINGS = [
+        Binding("up", "cursor(-1)", show=False), Binding("down", "cursor(1)", show=False),
+        Binding("pageup", "cursor(-1, True)", show=False), Binding("pagedown", "cursor(1, True)", show=False),
+        Binding("home", "cursor_to(0)", show=False), Binding("end", "cursor_to(-1)", show=False),
+        Binding("enter", "inspect", show=False),
+        Binding("d", "toggle_dead_only", show=False), Binding("w", "toggle_worst_first", show=False),
+    ]
+
     class Inspect(Message):
         """Enter on a row: show the chain rule for this sample (position in the training split)."""
 
@@ -33,53 +72,207 @@ class SampleTable(DataTable):
             super().__init__()
             self.position, self.m = position, m
 
-    snapshot: reactive[Snapshot | None] = reactive(None)
-    """The snapshot whose samples the table shows."""
+    class ViewChanged(Message):
+        """The table needs other rows (scrolled, filtered, sorted): the session sends them."""
+
+        def __init__(self, view: TableView) -> None:
+            super().__init__()
+            self.view = view
+
+    snapshot: var[Snapshot | None] = var(None, always_update=True)
+    """The snapshot whose samples the table shows (set every frame; redraws only what changed)."""
 
     def __init__(self, **kwargs) -> None:
-        # No cursor until the table is focused: a cursor on row 0 would hide its red.
-        super().__init__(cursor_type="row", zebra_stripes=False, show_cursor=False, **kwargs)
-        self._shown: dict[tuple[int, str], tuple[str, bool]] = {}  # (row, column) -> (text, dead)
-        self._rows = -1
+        super().__init__(**kwargs)
+        self.rows: SampleRows | None = None
+        self.view = TableView()          # the rows asked for (the session starts with the same)
+        self.cursor_row = 0              # absolute row; shown while the table has focus
+        self._live = False               # rows come from a session that takes ViewChanged
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._drawn: dict[int, tuple] = {}   # screen line -> key of what it shows
 
-    def on_mount(self) -> None:
-        for label, key, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
-
-    def on_focus(self) -> None:
-        self.show_cursor = True
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.post_message(self.Inspect(event.cursor_row, self.row_count))
+    # ---- data ------------------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return 0 if self.rows is None else self.rows.total
 
     def watch_snapshot(self, snapshot: Snapshot | None) -> None:
-        if snapshot is None or not self.is_mounted:
+        if snapshot is None:
             return
-        if snapshot.m != self._rows:
-            self._rebuild(snapshot)
-            return
-        for i in range(snapshot.m):
-            dead = bool(snapshot.dead[i])
-            for (_, key, _), text in zip(COLUMNS, row_cells(snapshot, i)):
-                if self._shown.get((i, key)) != (text, dead):
-                    self._shown[(i, key)] = (text, dead)
-                    self.update_cell(str(i), key, self._cell(key, text, dead))
+        self._live = snapshot.table is not None
+        self._set_rows(snapshot.table if self._live else snapshot_rows(snapshot, self.view))
 
-    def _rebuild(self, s: Snapshot) -> None:
-        self.clear()
-        self._shown.clear()
-        for i in range(s.m):
-            dead = bool(s.dead[i])
-            cells = row_cells(s, i)
-            for (_, key, _), text in zip(COLUMNS, cells):
-                self._shown[(i, key)] = (text, dead)
-            self.add_row(*(self._cell(key, t, dead) for (_, key, _), t in zip(COLUMNS, cells)), key=str(i))
-        self._rows = s.m
+    def _set_rows(self, rows: SampleRows) -> None:
+        self.rows = rows
+        size = Size(WIDTH, rows.total + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
+        self.cursor_row = min(self.cursor_row, max(rows.total - 1, 0))
+        self._titles(rows)
+        self._refresh_changed()
+        self._check_window()
+
+    def _titles(self, rows: SampleRows) -> None:
+        """The subtitle says what the numbers are in, and the filter and order (the screen
+        owns the title)."""
+        v = self.view
+        text = "Z^\\[L]: training units · x y ŷ: data units"
+        if rows.dead_y_hat is not None and (rows.normalized or rows.dead_y_hat != 0):
+            text += f" · dead ŷ = ReLU's 0 → {fit(rows.dead_y_hat, 8)}"
+        text += (" · d: dead only" if v.dead_only else "") + (" · w: worst |ŷ−y| first" if v.worst_first else "")
+        if text != self.border_subtitle:
+            self.border_subtitle = text
+
+    def _row_key(self, r: int) -> tuple:
+        rows = self.rows
+        if rows is None or r >= rows.total:
+            return ()
+        k = r - rows.start
+        if not 0 <= k < len(rows):
+            return ("…",)
+        return (int(rows.index[k]), bool(rows.dev[k]), float(rows.x[k]), float(rows.y[k]), float(rows.y_hat[k]),
+                float(rows.Z_L[k]), bool(rows.dead[k]))
+
+    def _line_key(self, y: int) -> tuple:
+        if y == 0:
+            return ("head",)
+        r = int(self.scroll_offset.y) + y - 1
+        return (self._row_key(r), self.has_focus and r == self.cursor_row)
+
+    def _refresh_changed(self) -> None:
+        """Refresh only the lines on screen whose row changed since they were drawn."""
+        if not self.is_mounted or not self.region:
+            self.refresh()
+            return
+        for y in range(1, self.scrollable_content_region.height):
+            if self._drawn.get(y) != self._line_key(y):
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    # ---- which rows to ask for -----------------------------------------------------------
+    def _page(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def _check_window(self) -> None:
+        rows = self.rows
+        if rows is None:
+            return
+        top, page = int(self.scroll_offset.y), self._page()
+        v = self.view
+        end = min(top + page, rows.total)
+        if v.start <= top and end <= v.start + v.count:
+            return
+        count = min(max(TableView().count, 3 * page), MAX_ROWS)
+        self._ask(TableView(max(0, top - page), count, v.dead_only, v.worst_first))
+
+    def _ask(self, view: TableView) -> None:
+        self.view = view
+        if self._live:
+            self.post_message(self.ViewChanged(view))
+        elif self.snapshot is not None:
+            self._set_rows(snapshot_rows(self.snapshot, view))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._check_window()
+
+    def on_resize(self) -> None:
+        self._drawn.clear()
+        self._check_window()
+
+    # ---- drawing -------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+        self._drawn.clear()
+
+    def render_line(self, y: int) -> Strip:
+        key = self._line_key(y)
+        self._drawn[y] = key
+        strip = self._strips.get((key, self.rich_style))
+        if strip is None:
+            strip = self._strip(y, key)
+            self._strips.set((key, self.rich_style), strip)
+        scroll_x = int(self.scroll_offset.x)
+        return strip.crop_extend(scroll_x, scroll_x + self.scrollable_content_region.width, self.rich_style)
+
+    def _strip(self, y: int, key: tuple) -> Strip:
+        base = self.rich_style
+        if y == 0:
+            cells = [(h.rjust(w), HEAD) for h, w in COLUMNS]
+            return self._join(cells, base)
+        row, cursor = key
+        if not row:
+            return Strip.blank(WIDTH, base)
+        if row == ("…",):
+            return Strip([Segment("…".rjust(COLUMNS[0][1]), base + PENDING)], COLUMNS[0][1])
+        k = int(self.scroll_offset.y) + y - 1 - self.rows.start
+        texts, dead, dev = row_texts(self.rows, k), row[-1], row[1]
+        cells = []
+        for (name, width), text in zip(COLUMNS, texts):
+            style = DEAD if dead else SIGN.get(text) if name == "sign" else DEV if dev and name in ("#", "set") else None
+            cells.append((text.rjust(width), style))
+        strip = self._join(cells, base)
+        return strip.apply_style(CURSOR) if cursor else strip
 
     @staticmethod
-    def _cell(key: str, text: str, dead: bool) -> Text:
-        if dead:
-            return Text(text, style=DEAD_STYLE, justify="right")
-        style = SIGN_STYLES.get(text, "") if key == "sign" else ""
-        return Text(text, style=style, justify="right")
+    def _join(cells: list[tuple[str, Style | None]], base: Style) -> Strip:
+        segments = []
+        for i, (text, style) in enumerate(cells):
+            if i:
+                segments.append(Segment(" ", base))
+            segments.append(Segment(text, base + style if style else base))
+        return Strip(segments, WIDTH)
+
+    # ---- the cursor and keys ---------------------------------------------------------------
+    def on_focus(self) -> None:
+        self._refresh_changed()
+
+    def on_blur(self) -> None:
+        self._refresh_changed()
+
+    def action_cursor(self, delta: int, page: bool = False) -> None:
+        self._move_cursor(self.cursor_row + delta * (self._page() if page else 1))
+
+    def action_cursor_to(self, row: int) -> None:
+        self._move_cursor(row if row >= 0 else self.row_count - 1)
+
+    def _move_cursor(self, row: int) -> None:
+        self.cursor_row = min(max(row, 0), max(self.row_count - 1, 0))
+        top, page = int(self.scroll_offset.y), self._page()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + page:
+            self.scroll_to(y=self.cursor_row - page + 1, animate=False)
+        self._refresh_changed()
+
+    def action_inspect(self) -> None:
+        rows = self.rows
+        k = self.cursor_row - (rows.start if rows else 0)
+        if rows is None or not 0 <= k < len(rows):
+            return
+        if rows.dev[k]:
+            self.notify("The chain rule is shown for training samples; this is a dev sample.", severity="warning")
+            return
+        self.post_message(self.Inspect(int(rows.index[k]), rows.m_train))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        self.focus()
+        self._move_cursor(int(self.scroll_offset.y) + offset.y - 1)
+        self.action_inspect()
+
+    def action_toggle_dead_only(self) -> None:
+        v = self.view
+        self._ask(TableView(0, v.count, not v.dead_only, v.worst_first))
+        self.scroll_to(y=0, animate=False)
+
+    def action_toggle_worst_first(self) -> None:
+        v = self.view
+        self._ask(TableView(0, v.count, v.dead_only, not v.worst_first))
+        self.scroll_to(y=0, animate=False)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # With height auto (narrow layouts) the table is at most a screen tall and scrolls inside.
+        return min(self.virtual_size.height, max(viewport.height, 3))
