@@ -177,6 +177,9 @@ def _parse_line(name: str, i: int, raw: bytes, last: bool) -> dict:
     except RecursionError:
         raise LogError(f"{name}: line {i} nests lists or objects too deeply, not a run log") from None
     except ValueError as e:
+        if getattr(e, "msg", "") == "Extra data":
+            raise LogError(f"{name}: line {i} holds more than one record (column {e.colno}): "
+                           "each record is one line, not a run log") from None
         if last:
             raise LogError(f"{name}: line {i} is cut off (truncated log)") from None
         why = f"{e.msg} at column {e.colno}" if hasattr(e, "colno") else str(e)[:80]
@@ -201,12 +204,9 @@ def _check_tail(name: str, f: IO[bytes], after_first: int) -> None:
         raise LogError(_too_long(name, _count_lines(f, size) + 1))
     if start < after_first:
         return  # the first line is the last one: already read
+    lineno = _count_lines(f, start) + 1  # linear, and only for a file without its last newline
     f.seek(start)
-    tail = f.read(size - start)
-    try:
-        loads_strict(tail.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise LogError(f"{name}: line {_count_lines(f, start) + 1} is cut off (truncated log)") from None
+    _parse_line(name, lineno, f.read(size - start), last=True)  # raises, saying why, unless it parses
 
 
 def _after_last_newline(f: IO[bytes], size: int) -> int | None:
