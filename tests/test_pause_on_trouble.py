@@ -23,9 +23,10 @@ from tui_trainer import protocol as P
 from tui_trainer.session import Command, Session
 from tui_trainer.session.step_pace import PACES, StepPace
 
-# The story on its defaults: sample 0 (dead at init, alive from step 1) dies at step 59, then
-# samples 1..4 one by one; hidden units die too, but the layer is already 60 % dead at step 0.
-STORY_DEATHS = [(59, 0), (430, 1), (702, 2), (963, 3), (1588, 4)]
+# The story on its defaults: samples 1..4 die one by one. Sample 0 (dead at init, alive from
+# step 1) dies at step 59, but its target is 0, which ReLU's 0 fits: no trouble. Hidden units
+# die too, but the layer is already 60 % dead at step 0.
+STORY_DEATHS = [(430, 1), (702, 2), (963, 3), (1588, 4)]
 
 
 class Direct:
@@ -71,7 +72,7 @@ def test_the_story_pauses_at_each_sample_death_exactly():
     for step, sample in STORY_DEATHS:
         tr = next(troubles)
         assert (tr.kind, tr.step, tr.samples, t.step_count) == ("dead_output", step, (sample,), step)
-        assert f"Step {step}: sample #{sample} (x = {sample})" in tr.text
+        assert f"Step {step}: sample #{sample} (x = {sample}, y = {3 * sample**2 + 3 * sample})" in tr.text
     # the state shown is θ at that very step: the same θ as a run of exactly that many steps
     ref = Trainer(TrainConfig(), story_problem())
     ref.run(1588)
@@ -105,21 +106,21 @@ def test_step_back_refuses_what_it_cannot_undo():
 def test_session_pauses_on_trouble_and_its_log_reruns_identically(tmp_path):
     d = Direct()
     f = d.run_until_paused()
-    assert (f.snapshot.step, f.trouble.samples, f.running) == (59, (0,), False)
-    assert f.snapshot.dead[0] and "Step 59" in d.notices[-1].text and d.notices[-1].severity == "warning"
-    f = d.run_until_paused()
-    assert f.snapshot.step == 430 and f.trouble.samples == (1,)
+    assert (f.snapshot.step, f.trouble.samples, f.running) == (430, (1,), False)
+    assert f.snapshot.dead[1] and "Step 430" in d.notices[-1].text and d.notices[-1].severity == "warning"
     d.do(P.CYCLE_PACE)
+    f = d.run_until_paused()
+    assert f.snapshot.step == 702 and f.trouble.samples == (2,)
     d.do(P.STEP, 7)  # training moves on: the trouble is no longer the news
     assert d.frames[-1].trouble is None
     d.do(P.EXPORT, str(tmp_path))
     (log,) = tmp_path.glob("run-*.jsonl")
     records = [loads_strict(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert [r["step"] for r in records if r["type"] == "step"] == list(range(437))
-    assert [(r["name"], r["value"]) for r in records if r["type"] == "event"] == [("pace", 1000)]
+    assert [r["step"] for r in records if r["type"] == "step"] == list(range(709))
+    assert [(r["name"], r["step"], r["value"]) for r in records if r["type"] == "event"] == [("pace", 430, 1000)]
     head, recs = open_log(log)
     result = rerun(trainer_from_log(head), recs)
-    assert result.identical and result.steps_compared == 437
+    assert result.identical and result.steps_compared == 709
 
 
 def test_pause_on_trouble_off_trains_through():

@@ -1,7 +1,7 @@
 """Pause on trouble: find the step at which something new goes wrong while training runs.
 
 Trouble is news, not a state: an output sample that dies (alive at step t−1, Z^[L] ≤ 0 at step
-t) and was not reported before; a hidden layer whose dead share passes another quarter (a few
+t) and was not reported before, if its target is above ReLU's 0; a hidden layer whose dead share passes another quarter (a few
 dead ReLU units are normal, as core/diagnosis/findings.py says; a layer that was already 60 %
 dead when training started is not news when a seventh unit goes); the loss diverging, or
 stalling short of a good fit. Each is reported once.
@@ -132,6 +132,9 @@ class TroubleWatch:
     def _dead_news(self, trainer, now: DeadSets) -> Trouble | None:
         before, self._before = self._before, now
         new = sorted(now.samples - before.samples - self.reported) if before else []
+        # A target ≤ 0 is what ReLU's 0 already gives (or all it can give): not trouble, as
+        # findings' dead_output says. The story's sample 0 (y = 0) dies at step 59 unnoticed.
+        new = [i for i in new if (trainer.data.Y[:, i] > 0).any()]
         self.reported.update(new)
         units, texts = [], []
         for l, (dead, size) in enumerate(zip(now.units, now.sizes), start=1):
@@ -144,9 +147,10 @@ class TroubleWatch:
                              f"(unit{'s' * (len(died) != 1)} {', '.join(str(u + 1) for u in died)} "
                              "just died: Z ≤ 0 on every sample)")
         if new:
-            x = trainer.data.x_to_original(trainer.data.X[:, new])[0]
-            what = ", ".join(f"#{i} (x = {v:.4g})" for i, v in zip(new, x))
-            texts.insert(0, f"sample{'s' * (len(new) != 1)} {what} died: Z^[L] ≤ 0, so the ReLU output is 0 "
+            d = trainer.data
+            x, y = d.x_to_original(d.X[:, new])[0], d.y_to_original(d.Y[:, new])[0]
+            what = ", ".join(f"#{i} (x = {a:.4g}, y = {b:.4g})" for i, a, b in zip(new, x, y))
+            texts.insert(0, f"sample{'s' * (len(new) != 1)} {what} died: Z^[L] ≤ 0, so ŷ = ReLU(Z^[L]) = 0 "
                             "and relu'(Z) = 0 passes back no gradient")
         if not texts:
             return None
