@@ -6,12 +6,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from rich.text import Text
-from textual.app import RenderResult
-from textual.reactive import reactive
-from textual_plotext import PlotextPlot
+from typing import Hashable
 
-from .plot_base import MIN_HEIGHT, MIN_WIDTH
+from textual.reactive import reactive
+
+from .plot_base import CachedPlot
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,7 +33,7 @@ def decades(values: np.ndarray) -> tuple[list[float], list[str]]:
     return ticks, [f"{t:.0e}" for t in ticks]
 
 
-class CurvePlot(PlotextPlot):
+class CurvePlot(CachedPlot):
     series: reactive[tuple[Series, ...]] = reactive(())
     xlog: reactive[bool] = reactive(False)
     ylog: reactive[bool] = reactive(False)
@@ -42,12 +41,12 @@ class CurvePlot(PlotextPlot):
     """(x, colour) marks, e.g. the suggested rate and the current one (the later one wins a shared column)."""
     xlabel: reactive[str] = reactive("")
 
-    def render(self) -> RenderResult:
-        w, h = self.size
-        if w < MIN_WIDTH or h < MIN_HEIGHT:
-            return Text("(too small to plot)", style="dim")
+    def plot_key(self) -> Hashable:
+        return tuple(map(id, self.series)), self.xlog, self.ylog, self.vlines, self.xlabel
+
+    def draw_plot(self, w: int) -> None:
+        """The picture is rebuilt only when a reactive above (or the size) changes."""
         plt = self.plt
-        plt.clear_data()
         drew = False
         for s in self.series:
             ok = np.isfinite(s.x) & np.isfinite(s.y)
@@ -68,7 +67,3 @@ class CurvePlot(PlotextPlot):
                 if not self.xlog or x > 0:
                     plt.vline(float(x), color)
         plt.xlabel(self.xlabel if drew else "nothing to plot")
-        try:
-            return super().render()
-        except Exception as e:  # plotext has edge cases (odd sizes, degenerate ranges): never crash
-            return Text(f"(plot unavailable: {e.__class__.__name__})", style="dim")

@@ -1,7 +1,8 @@
 """Loss curve: train and dev loss against step, log-scale y.
 
 The snapshot carries the engine's bounded history already thinned to ~1000 rows; here it is
-thinned again to the widget's width, so a frame costs the same at step 1e3 and 1e6."""
+thinned again to the widget's width, so a frame costs the same at step 1e3 and 1e6. The step
+axis has whole-number ticks (1k, 10k, …)."""
 from __future__ import annotations
 
 import math
@@ -10,7 +11,7 @@ import numpy as np
 
 from core.diagnosis.snapshot import Snapshot
 
-from .plot_base import SnapshotPlot
+from .plot_base import SnapshotPlot, digest, step_ticks
 
 
 def thin(n: int, max_points: int) -> np.ndarray:
@@ -36,6 +37,9 @@ def decade_ticks(snapshot: Snapshot) -> tuple[list[float], list[str]]:
 
 
 class LossCurve(SnapshotPlot):
+    def fingerprint(self, snapshot: Snapshot) -> int:
+        return digest(snapshot.hist_step, snapshot.hist_loss, snapshot.hist_dev_loss)
+
     def draw(self, snapshot: Snapshot, width: int) -> None:
         plt = self.plt
         idx = thin(len(snapshot.hist_step), max(2, 2 * width))  # braille: two points per cell
@@ -51,4 +55,5 @@ class LossCurve(SnapshotPlot):
         plt.yscale("log" if drew else "linear")
         if drew:
             plt.yticks(*decade_ticks(snapshot))
+            plt.xticks(*step_ticks(float(steps[0]), float(steps[-1]), max(2, min(6, width // 10))))
         plt.xlabel("step" if drew else "no steps yet: press space, n or r")

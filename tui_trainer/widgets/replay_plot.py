@@ -1,19 +1,19 @@
 """Loss curves of saved runs with a cursor at the step being looked at (replay and compare).
 
 Like LossCurve it thins each curve to the widget's width and draws from the UI thread only,
-in render(), on the widget's private plotext figure."""
+in render(), on the widget's private plotext figure, rebuilding the picture only when the curves,
+the cursor or the size change; the step axis has whole-number ticks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from rich.text import Text
-from textual.app import RenderResult
+from typing import Hashable
+
 from textual.reactive import reactive
-from textual_plotext import PlotextPlot
 
 from .loss_curve import thin
-from .plot_base import MIN_HEIGHT, MIN_WIDTH
+from .plot_base import CachedPlot, step_ticks
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,20 +24,20 @@ class Curve:
     color: str
 
 
-class ReplayPlot(PlotextPlot):
+class ReplayPlot(CachedPlot):
     curves: reactive[tuple[Curve, ...]] = reactive(())
     """The curves to overlay."""
     cursor: reactive[float | None] = reactive(None)
     """x of the step being looked at: a vertical line."""
     xlabel: reactive[str] = reactive("step")
 
-    def render(self) -> RenderResult:
-        w, h = self.size
-        if w < MIN_WIDTH or h < MIN_HEIGHT:
-            return Text("(too small to plot)", style="dim")
+    def plot_key(self) -> Hashable:
+        return tuple(map(id, self.curves)), self.cursor, self.xlabel
+
+    def draw_plot(self, w: int) -> None:
         plt = self.plt
-        plt.clear_data()
         drew = False
+        lo, hi = float("inf"), float("-inf")
         for c in self.curves:
             idx = thin(len(c.x), max(2, 2 * w))  # braille: two points per cell
             x, y = c.x[idx], c.y[idx]
@@ -45,12 +45,11 @@ class ReplayPlot(PlotextPlot):
             if ok.any():
                 plt.plot(x[ok].tolist(), y[ok].tolist(), label=c.label, color=c.color, marker="braille")
                 drew = True
+                lo, hi = min(lo, float(x[ok][0])), max(hi, float(x[ok][-1]))
         if drew and self.cursor is not None:
             plt.vline(float(self.cursor), "white")
         # plotext 5 raises on a log axis with no data, so the axis is log only when there is some.
         plt.yscale("log" if drew else "linear")
+        if drew:
+            plt.xticks(*step_ticks(lo, hi, max(2, min(6, w // 10))))
         plt.xlabel(self.xlabel if drew else "no finite positive loss logged")
-        try:
-            return super().render()
-        except Exception as e:  # plotext has edge cases (odd sizes, degenerate ranges): never crash
-            return Text(f"(plot unavailable: {e.__class__.__name__})", style="dim")
