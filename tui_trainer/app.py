@@ -12,7 +12,7 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -39,7 +39,9 @@ class TrainerApp(App):
     CSS_PATH = "styles/app.tcss"
     BINDINGS = bindings()
 
-    frame: reactive[Frame | None] = reactive(None)
+    # A var, not a reactive: a reactive would repaint the whole screen on every frame; the
+    # screen hands each frame to the widgets, which redraw only what changed.
+    frame: var[Frame | None] = var(None)
     """Latest frame from the training thread."""
     multi: reactive[int] = reactive(MULTI_STEPS[0])
     """N, the step count of the `n` key."""

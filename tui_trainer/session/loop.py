@@ -90,9 +90,12 @@ class Session(Watching, Handlers):
                     # most) until the screen has drawn. The training process acks at once.
                     self._pacer.wait_ack(self._pacer.rate.interval)
                     changed = self._drain(block=False) or changed
+                if changed:  # a key's effect goes out first, not after the next chunk
+                    self._publish(force_findings=not self._running)
+                    changed = False
                 if self._running:
                     self._train_chunk()
-                    changed = changed or not self._running  # it stopped (diverged): show that frame
+                    changed = not self._running  # it stopped (diverged): show that frame
                 if changed or (self._running and self._pacer.due(time.monotonic())):
                     self._publish(force_findings=not self._running)
         finally:

@@ -7,8 +7,9 @@ it for the panels that cost most to draw.
 `Pacer` adds the one thing a rate alone cannot know: whether the screen has drawn the last frame.
 The UI acknowledges each frame (`ack`). While it has not, no periodic frame is due, and frames
 offered meanwhile are held back, the newest replacing the older, so a slow screen skips stale
-frames instead of falling behind; `ack` hands the held one over at once, so a key's effect
-waits at most for the frame being drawn. A UI that never acknowledges still gets a frame every
+frames instead of falling behind; `ack` hands the held one over at once. A frame that carries a
+key's effect is handed over with `hand`, at once and in place of any held one, so it waits at
+most for the frame being drawn. A UI that never acknowledges still gets a frame every
 `ack_timeout` seconds. Both backends use it: the thread Session for its own frames, and the
 process backend's relay for the frames arriving from the training process.
 """
@@ -65,8 +66,10 @@ class Pacer:
         return self.rate.ready(now) and self._free(now)
 
     def hand(self, frame) -> None:
-        """Hand `frame` over now, acknowledged or not: a change the user caused goes out at once."""
+        """Hand `frame` over now, acknowledged or not: a change the user caused goes out at once,
+        never queued behind a periodic frame. A frame held back is older: it is dropped."""
         with self._lock:
+            self._held = None
             self._start(time.monotonic())
         self._deliver(frame)
 

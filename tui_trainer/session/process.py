@@ -145,6 +145,7 @@ class ProcessSession:
     def _relay(self, cancelled: Callable[[], bool]) -> None:
         proc, conn = self._process, self._out_recv
         deadline = None
+        applied = -1   # commands applied as of the last frame handed on
         while True:
             if deadline is None and (cancelled() or self._closed.is_set()):
                 self.close()
@@ -164,7 +165,7 @@ class ProcessSession:
                         frame = msg[1]
                     else:
                         if frame is not None:
-                            self._pacer.offer(frame)
+                            applied = self._pass_on(frame, applied)
                             frame = None
                         if kind == "notice":
                             self._on_notice(msg[1])
@@ -175,10 +176,19 @@ class ProcessSession:
                     if not conn.poll():
                         break
                 if frame is not None:
-                    self._pacer.offer(frame)
+                    applied = self._pass_on(frame, applied)
             except (EOFError, OSError):
                 proc.join(1.0)
                 raise TrainingError(f"the training process ended unexpectedly (exit code {proc.exitcode})") from None
+
+    def _pass_on(self, frame: Frame, applied: int) -> int:
+        """A frame with a key's effect (more commands applied) goes to the UI at once, ahead of
+        any periodic frame; periodic frames wait for the UI (the Pacer). Returns frame.applied."""
+        if frame.applied != applied or not frame.running:
+            self._pacer.hand(frame)
+        else:
+            self._pacer.offer(frame)
+        return frame.applied
 
     # ---- after the loop: saving what would otherwise be lost on quit ---------------------
     def wait_stopped(self, timeout: float | None = None) -> bool:
