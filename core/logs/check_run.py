@@ -117,8 +117,7 @@ def _recipe(cfg: dict) -> None:
 def _data(data: dict) -> tuple[int, int, int]:
     """(features, samples, training samples) of the run record's data."""
     raw = obj(need(data, "raw", "data."), "data.raw")
-    X = matrix(need(raw, "X", "data.raw."), "data.raw.X", None, max_abs=MAX_ABS)
-    n_x, m = X.shape
+    n_x, m = matrix(need(raw, "X", "data.raw."), "data.raw.X", None, max_abs=MAX_ABS)
     matrix(need(raw, "Y", "data.raw."), "data.raw.Y", (1, m), max_abs=MAX_ABS)
     if "feature_names" in raw:
         names = raw["feature_names"]

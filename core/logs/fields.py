@@ -6,6 +6,7 @@ number is checked finite here, and bool (a subclass of int) is never taken for a
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -122,9 +123,10 @@ def int_list(v, field: str, lo: int, hi: int, length: int | None = None) -> list
 
 
 def matrix(v, field: str, shape: tuple[int, int] | None, nullable: bool = False,
-           max_abs: float = math.inf) -> np.ndarray:
+           max_abs: float = math.inf) -> tuple[int, int]:
     """A list of equal-length lists of numbers (null too when nullable, read as nan), of
-    `shape` when given: checked without recursion, so any nesting is refused in one step."""
+    `shape` when given; its shape. Checked without recursion, so any nesting is refused in one
+    step; every number finite and at most max_abs in size."""
     if type(v) is not list or not v or not set(map(type, v)) <= {list}:
         raise FieldError(field, f"must be a list of lists of numbers, got {_outer(v)}")
     rows, cols = len(v), len(v[0])
@@ -139,17 +141,35 @@ def matrix(v, field: str, shape: tuple[int, int] | None, nullable: bool = False,
             j = next(j for j, x in enumerate(row) if type(x) not in allowed)
             raise FieldError(f"{field}[{i}][{j}]", f"must be a number{' or null' if nullable else ''}, "
                                                    f"got {kind(row[j])}")
+    limit = min(max_abs, sys.float_info.max)  # an int past a float's range would not convert
+    if rows * want <= SMALL:  # a params record of a small network: NumPy's per-call cost dominates
+        bad = next(((i, j) for i, row in enumerate(v) for j, x in enumerate(row)
+                    if x is not None and not abs(x) <= limit), None)
+    else:
+        bad = _first_bad(v, limit)
+    if bad is not None:
+        i, j = bad
+        what = "a finite number" if math.isinf(max_abs) else f"at most {max_abs:g} in size"
+        raise FieldError(f"{field}[{i}][{j}]", f"must be {what}, got {shown(v[i][j])}")
+    return rows, want
+
+
+SMALL = 256
+
+
+def _first_bad(v: list, limit: float) -> tuple[int, int] | None:
+    """Where a number is past `limit` (inf included), by NumPy; None when none is."""
     try:
-        a = np.array(v, dtype=float)  # None reads as nan
+        a = np.array(v, dtype=float)  # null reads as nan, which passes
     except OverflowError:
         a = None
-    with np.errstate(invalid="ignore"):
-        bad = None if a is None else np.isinf(a) | (np.abs(a) > max_abs)  # nan (null) is neither
-    if a is None or bad.any():
-        i, j = _first(v, max_abs) if a is None else tuple(int(k) for k in np.argwhere(bad)[0])
-        limit = "a finite number" if math.isinf(max_abs) else f"at most {max_abs:g} in size"
-        raise FieldError(f"{field}[{i}][{j}]", f"must be {limit}, got {shown(v[i][j])}")
-    return a
+    if a is not None:
+        with np.errstate(invalid="ignore"):
+            bad = np.abs(a) > limit
+        if not bad.any():
+            return None
+        return tuple(int(k) for k in np.argwhere(bad)[0])
+    return next((i, j) for i, row in enumerate(v) for j, x in enumerate(row) if x is not None and not abs(x) <= limit)
 
 
 def _outer(v) -> str:
@@ -158,14 +178,3 @@ def _outer(v) -> str:
     if type(v) is list:
         return f"a list holding {kind(next(x for x in v if type(x) is not list))}"
     return kind(v)
-
-
-def _first(v: list, max_abs: float) -> tuple[int, int]:
-    for i, row in enumerate(v):
-        for j, x in enumerate(row):
-            try:
-                if x is not None and not abs(float(x)) <= max_abs:
-                    return i, j
-            except OverflowError:
-                return i, j
-    return 0, 0

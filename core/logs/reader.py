@@ -47,11 +47,13 @@ def shown_path(p: str | Path) -> str:
     return s if s.isprintable() else repr(s)
 
 
-def open_log(path: str | Path) -> tuple[RunLog, Iterator[tuple[int, dict]]]:
+def open_log(path: str | Path, check: bool = True) -> tuple[RunLog, Iterator[tuple[int, dict]]]:
     """A run log read line by line: the checked run record (as a RunLog with no records) and an
     iterator of (line number, record) for the rest, checked and in session order (tick, then
     events, params, step, end). A truncated last line, a foreign file or a newer version is
-    refused up front; a bad record when the iterator reaches it."""
+    refused up front; a bad record when the iterator reaches it. check=False leaves the records
+    after the run record unchecked and in file order: for a second pass over a log whose
+    records were all checked by a first one (rerun)."""
     p = _existing_file(path)
     name = shown_path(p)
     try:
@@ -72,7 +74,14 @@ def open_log(path: str | Path) -> tuple[RunLog, Iterator[tuple[int, dict]]]:
         f.close()
         raise e if isinstance(e, LogError) else LogError(f"{name}: cannot read ({e.strerror or e})") from None
     lines = _records(name, f, first[0])
+    if not check:
+        return RunLog(str(p), first[1]), _closing(lines, f)
     return RunLog(str(p), first[1]), InTickOrder(_checked(name, shape, lines, f))
+
+
+def _closing(lines: Iterator[tuple[int, dict]], f: IO[bytes]) -> Iterator[tuple[int, dict]]:
+    with f:
+        yield from lines
 
 
 def read_log(path: str | Path) -> RunLog:

@@ -42,7 +42,7 @@ def cmd_rerun(args) -> int:
     # steps is said to be one at once (its rerun would step to the end tick to compare nothing)
     if not count_steps(records):
         raise LogError(f"{shown_path(args.log)}: no steps to compare: the log has no step records")
-    log, records = open_log(args.log)
+    log, records = open_log(args.log, check=False)
     trainer = trainer_from_log(log)
     # with_params: the rerun's log gets a params record wherever the original had one.
     writer = RunLogWriter(args.out, trainer, with_params=True) if args.out else None
