@@ -6,7 +6,11 @@ only on the keys pressed, never on timing. Review changes with the HTML report b
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 WIDE = (120, 40)
+# A 200-row CSV (synthetic, tests/data/README.md) with a dev split: the large-dataset screens.
+CSV = Path(__file__).parent / "data" / "story200.csv"
 
 
 def keys_then_settle(settle, *keys: str):
@@ -54,3 +58,36 @@ def test_chain_rule_on_a_dead_sample(snap_compare, tui_app, settle):
 
 def test_lr_range_test_screen(snap_compare, tui_app, settle):
     assert snap_compare(tui_app(), terminal_size=WIDE, run_before=keys_then_settle(settle, "l"))
+
+
+def test_200x60_after_200_steps(snap_compare, tui_app, settle):
+    # the large layout: taller plots, the activity panel between the table and the findings
+    assert snap_compare(tui_app(), terminal_size=(200, 60), run_before=keys_then_settle(settle, "N", "n", "n"))
+
+
+def csv_app(tmp_path, normalize: bool):
+    from core.engine.config import TrainConfig
+    from core.engine.csv_data import load_csv
+    from core.engine.trainer import Trainer
+    from tui_trainer.app import TrainerApp
+    trainer = Trainer(TrainConfig(dev_fraction=0.2, normalize=normalize), load_csv(CSV))
+    return TrainerApp(trainer, runs_dir=tmp_path / "runs", backend="thread")
+
+
+def test_csv_80x24_normalised(snap_compare, settle, tmp_path):
+    # compact: the findings (96 dead rows, stuck at ReLU's 0 in y's units) and the table first
+    assert snap_compare(csv_app(tmp_path, True), terminal_size=(80, 24), run_before=keys_then_settle(settle, "N", "n"))
+
+
+def test_csv_120x40_normalised(snap_compare, settle, tmp_path):
+    # 160 training rows in 40 columns: the sign strip and the unit grid bin them (4 a column)
+    assert snap_compare(csv_app(tmp_path, True), terminal_size=WIDE, run_before=keys_then_settle(settle, "N", "n"))
+
+
+def test_csv_120x40_raw(snap_compare, settle, tmp_path):
+    assert snap_compare(csv_app(tmp_path, False), terminal_size=WIDE, run_before=keys_then_settle(settle, "N", "n"))
+
+
+def test_csv_200x60_raw(snap_compare, settle, tmp_path):
+    assert snap_compare(csv_app(tmp_path, False), terminal_size=(200, 60),
+                        run_before=keys_then_settle(settle, "N", "n"))

@@ -23,8 +23,9 @@ from ..widgets.status_line import StatusLine
 from ..widgets.unit_grid import UnitGrid
 from .layout_plan import Plan, plan_for
 
-# Compact screens: the plots are below the fold, and nothing on screen said how to get there.
-COMPACT_HINT = "tab: focus a panel, ↑↓ scroll · plots below · space: step · r: run · ?: help"
+# Compact screens: the plots are below the fold, and nothing on screen said how to get there
+# (the body has the focus until tab moves it to the findings, then the table).
+COMPACT_HINT = "↓ PgDn: plots below · tab: next panel · space: step · r: run · ?: help"
 # While training runs, drawing takes CPU from training (a core on a small machine; with the
 # thread backend, the one GIL). The status line follows every frame (~10/s); the rest at most
 # this often (seconds, one RateLimit per group; a little under 1/10 s so 10 frames a second
@@ -94,7 +95,8 @@ class MainScreen(Screen):
         for before, after in zip(plan.order, plan.order[1:]):
             body.move_child(self.query_one(f"#{after}"), after=self.query_one(f"#{before}"))
         body.styles.grid_size_columns = len(plan.columns)
-        body.styles.grid_columns = " ".join(str(c) for c in plan.columns)
+        # The last column takes what is left: a vertical scrollbar (compact) must not clip it.
+        body.styles.grid_columns = " ".join([*(str(c) for c in plan.columns[:-1]), "1fr"])
         body.styles.grid_rows = " ".join(plan.rows)
         for panel, span in plan.spans.items():
             self.query_one(f"#{panel}").styles.column_span = span

@@ -24,14 +24,12 @@ class KeyFooter(Footer):
     KeyFooter.-compact FooterLabel { margin: 0 1 0 0; }
     """
 
-    def compose(self):
-        yield from super().compose()
-        self.call_after_refresh(self._help_and_quit_first)
-
-    def _help_and_quit_first(self) -> None:
+    async def recompose(self) -> None:
+        # Footer builds its entries here whenever the bindings change (focus, running state)
+        await super().recompose()
         keys = {_key(w): w for w in self.children if _key(w) in FIRST}
         for name in reversed(FIRST):
-            if name in keys and self.children and self.children[0] is not keys[name]:
+            if name in keys and self.children[0] is not keys[name]:
                 self.move_child(keys[name], before=0)
         self.call_after_refresh(self.leave_out_what_does_not_fit)
 
