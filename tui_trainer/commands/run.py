@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import sys
+import tempfile
 import threading
 import time
+
+from core.text import printable
 
 from ..data_defaults import summary_keys
 from ..options import non_negative_int, positive_int
@@ -100,19 +104,39 @@ def cmd_run(args) -> int:
                 guard.call(writer, writer.close, "interrupted" if stop.sig else "")
             if csv_writer is not None and not guard.failed(csv_writer):
                 guard.call(csv_writer, csv_writer.close)
-        saved = args.log
-        if stop.sig and not args.log:
-            from core.logs.writer import save_session
-            saved = str(save_session(trainer))  # nothing is lost on Ctrl+C
+        log_ok = writer is not None and not guard.failed(writer)
+        saved, why = (args.log, "") if log_ok else (None, "")
+        if stop.sig and not log_ok:
+            saved, why = save_on_stop(trainer)  # nothing is lost on Ctrl+C, wherever it can go
         summary = {**summarize(trainer), **summary_keys(trainer, args)}
         if args.json:
             print(json.dumps(summary, allow_nan=False))
         else:
-            print(format_summary(summary, args.log))
+            print(format_summary(summary, args.log, log_ok))
         if stop.sig:
-            print(f"{PROG}: interrupted after {trainer.step_count} steps; log saved to {saved}", file=sys.stderr)
+            where = f"log saved to {printable(saved)}" if saved else f"the session could not be saved ({why})"
+            print(f"{PROG}: interrupted after {trainer.step_count} steps; {where}", file=sys.stderr)
             return 130 if stop.sig == "int" else 143
     return 2 if guard.any_failed else 0
+
+
+def save_on_stop(trainer) -> tuple[str | None, str]:
+    """The session saved after Ctrl+C or SIGTERM: under runs/, or, when that cannot be written
+    (read-only, full, or the working folder deleted), under the system's temporary folder, said
+    on stderr. (path, "") or (None, why neither could be written)."""
+    from core.logs.writer import save_session
+
+    errors = []
+    for folder in ("runs", os.path.join(tempfile.gettempdir(), "tui-trainer-runs")):
+        try:
+            path = str(save_session(trainer, folder))
+        except OSError as e:
+            errors.append(str(e))
+            continue
+        if errors:
+            print(f"{PROG}: {errors[0]}; saved under {printable(folder)} instead", file=sys.stderr)
+        return path, ""
+    return None, "; ".join(errors)
 
 
 class OutputGuard:
@@ -221,7 +245,7 @@ def _rows(rows: list[int], parts: int = 6) -> str:
     return index_ranges(rows, max_parts=parts)
 
 
-def format_summary(s: dict, log_path: str | None) -> str:
+def format_summary(s: dict, log_path: str | None, log_ok: bool = True) -> str:
     lines = [f"steps {s['steps']}  status {s['status']}" + (f" ({s['reason']})" if s["reason"] else ""),
              f"train loss J {fmt(s['loss'])}  dev loss {fmt(s['dev_loss'])}  RMSE {fmt(s['rmse'])} (original units)",
              f"dead output samples {s['dead_output']}" + (f" (rows {_rows(s['dead_samples'])})" if s["dead_output"] else "")
@@ -232,6 +256,6 @@ def format_summary(s: dict, log_path: str | None) -> str:
         lines.append(f"[{f['code']}] {f['message']}")
         if f["cure"]:
             lines.append(f"    cure: {f['cure']}")
-    if log_path:
-        lines.append(f"log: {log_path}")
+    if log_path:  # a log that failed is named as such, never as if it were whole
+        lines.append(f"log: {printable(log_path)}" + ("" if log_ok else " (incomplete: writing it failed, see above)"))
     return "\n".join(lines)
