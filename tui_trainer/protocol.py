@@ -40,6 +40,12 @@ TOGGLE_TROUBLE = "toggle_trouble"  # pause on trouble on / off
 CYCLE_PACE = "cycle_pace"          # as fast as possible → 1000 → 100 → 10 steps a second
 COMMANDS += (TOGGLE_TROUBLE, CYCLE_PACE)
 
+# Playground's training controls (session/problem_keys.py).
+STEP_L2 = "step_l2"                # [+1 or -1] the L2 rate one notch up or down
+STEP_L1 = "step_l1"                # [+1 or -1] the L1 rate likewise
+CYCLE_BATCH = "cycle_batch"        # full batch → 1 → 4 → 10 → 32 → 100 → full
+COMMANDS += (STEP_L2, STEP_L1, CYCLE_BATCH)
+
 
 @dataclass(frozen=True)
 class Command:

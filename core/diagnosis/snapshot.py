@@ -13,6 +13,7 @@ import numpy as np
 
 from .evaluation import evaluate
 from .findings import Finding, diagnose
+from .problem_view import ProblemView, problem_view
 from .sample_rows import SampleRows, TableView, sample_rows
 from ..engine.trainer import Trainer
 
@@ -54,6 +55,8 @@ class Snapshot:
     findings: tuple[Finding, ...] = field(default=())  # diagnose()'s, most urgent first
     # The per-sample table: a window of train and dev rows (its size does not grow with m).
     table: SampleRows | None = None
+    # Playground's controls: accuracy, L2 / L1, batch and epoch, the 2-D view (problem_view.py).
+    problem: ProblemView | None = None
 
     @property
     def m(self) -> int:
@@ -112,6 +115,7 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
         hist_step=hist[:, col["step"]].copy(), hist_loss=hist[:, col["loss"]].copy(),
         hist_dev_loss=hist[:, col["dev_loss"]].copy(),
         findings=findings, table=sample_rows(trainer, ev, table_view),
+        problem=problem_view(trainer, hist, dead, ev.dead_units),
     )
 
 

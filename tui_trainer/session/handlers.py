@@ -17,6 +17,7 @@ from core.engine.config import LR_MAX, LR_MIN, check_lr_in_range
 from core.logs.csv_log import export_csv
 
 from .. import protocol as P
+from .problem_keys import ProblemKeys
 
 # The orders the `a` and `h` keys cycle through.
 OUTPUT_CYCLE = ("relu", "leaky_relu", "swish", "linear", "sigmoid")
@@ -40,7 +41,7 @@ def next_in(cycle: tuple[str, ...], current: str) -> str:
     return cycle[(cycle.index(current) + 1) % len(cycle)]
 
 
-class Handlers:
+class Handlers(ProblemKeys):
     def handlers(self) -> dict[str, Callable[[object], None]]:
         """Command name -> the method that applies it; every command in protocol.COMMANDS."""
         table = {
@@ -60,6 +61,9 @@ class Handlers:
             P.INSPECT: self._inspect,
             P.TOGGLE_TROUBLE: self._toggle_trouble,   # these two: watching.py
             P.CYCLE_PACE: self._cycle_pace,
+            P.STEP_L2: partial(self._step_penalty, "l2"),   # these three: problem_keys.py
+            P.STEP_L1: partial(self._step_penalty, "l1"),
+            P.CYCLE_BATCH: self._cycle_batch,
             **{kind: partial(self._check, kind) for kind in CHECKS},
         }
         if set(table) != set(P.COMMANDS):  # a new command needs its handler here

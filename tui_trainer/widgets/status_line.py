@@ -13,10 +13,12 @@ from ..protocol import Frame
 from ..session.step_pace import pace_text
 from .check_views import curvature_text
 from .fmt import num
+from .problem_status import problem_items
 
 SEP = "  "
 # Items by what a user needs most, first: the rest go, last first, when the line is full.
-PRIORITY = ("step", "loss", "state", "lr", "output", "dev", "hidden", "norm", "N", "pace", "RMSE")
+PRIORITY = ("step", "loss", "state", "acc", "lr", "output", "dev", "epoch", "λ", "hidden", "norm", "N", "pace",
+            "RMSE")
 
 
 def item(label: str, value: str | Text, style: str = "bold") -> Text:
@@ -56,6 +58,7 @@ class StatusLine(Widget):
         out = {"step": item("step", str(s.step)), "loss": item("loss", num(s.loss))}
         if s.dev_loss is not None:
             out["dev"] = item("dev", num(s.dev_loss))
+        out.update(problem_items(s.problem))  # accuracy, λ, epoch: only where they apply
         out["RMSE"] = item("RMSE", num(s.rmse))
         lr = item("lr", f"{s.lr:g}")
         curv = f.diag.curvature
