@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.diagnosis.accuracy import accuracy, binary_targets
+from core.text import printable
 from core.diagnosis.safe_rate import safe_rate
 from core.engine.config import DEFAULT_LR, TrainConfig
 from core.engine.data import Dataset
@@ -56,11 +57,11 @@ def own_data_defaults(args, data: Dataset) -> list[Chosen]:
     if loss is None:
         if binary and output in (None, "sigmoid"):
             loss = "bce"
-            out.append(Chosen("loss", "bce", f"every target in {data.target_name} is 0 or 1: cross-entropy, "
+            out.append(Chosen("loss", "bce", f"every target in {printable(data.target_name)} is 0 or 1: cross-entropy, "
                                              "the classifier's loss"))
         else:
             loss = "mse"
-            out.append(Chosen("loss", "mse", f"{data.target_name} is real-valued: mean squared error"
+            out.append(Chosen("loss", "mse", f"{printable(data.target_name)} is real-valued: mean squared error"
                               if not binary else "the output given is not a sigmoid: mean squared error"))
     if output is None:
         output = "sigmoid" if loss == "bce" else "linear"

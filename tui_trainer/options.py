@@ -13,6 +13,7 @@ from core.engine.csv_data import load_csv
 from core.engine.data import Dataset, story_problem
 from core.engine.losses import LOSS_NAMES
 from core.engine.network import INIT_NAMES
+from core.text import printable
 
 from .data_defaults import rate_for, resolve
 from .problem_options import add_problem_options, generated, problem_dataset, with_training_options
@@ -161,7 +162,7 @@ def check_loss_fits(config: TrainConfig, data: Dataset) -> None:
     if config.loss == "bce":
         Y = data.Y
         if ((Y < 0) | (Y > 1)).any():
-            raise ValueError(f"--loss bce needs targets in [0, 1]; {data.target_name} ranges "
+            raise ValueError(f"--loss bce needs targets in [0, 1]; {printable(data.target_name)} ranges "
                              f"{Y.min():g}..{Y.max():g} (use --loss mse for regression)")
     if config.loss == "bce" and config.output_activation != "sigmoid":
         raise ValueError(f"--loss bce needs --output-activation sigmoid: cross-entropy reads the output as a "

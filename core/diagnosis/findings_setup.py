@@ -10,6 +10,7 @@ from .cures import Cure, lr_cure, output_cure, restart_cure
 from .curvature import curvature
 from .finding import Proposal, fmt, list_text
 from ..engine.data import standardises_target
+from ..text import printable
 
 SCALE_LIMIT = 10.0     # a column whose typical size (root mean square) is beyond 10, or whose spread is below 1/10
 SAFE_FRACTION = 0.25   # a restarted run's rate: a quarter of its stability limit 2/λmax at init
@@ -69,7 +70,7 @@ def unscaled_data(trainer, ev) -> Proposal | None:
     far = [r for r in rows if _off_scale(*(np.array(v) for v in r[1:]))]
     if not far:
         return None
-    what = " and ".join(f"{n} (mean {fmt(m if abs(m) > 1e-9 * r else 0.0)}, spread {fmt(s)})" for n, m, s, r in far[:4])
+    what = " and ".join(f"{printable(n)} (mean {fmt(m if abs(m) > 1e-9 * r else 0.0)}, spread {fmt(s)})" for n, m, s, r in far[:4])
     more = f" and {len(far) - 4} more" if len(far) > 4 else ""
     msg = (f"normalisation is off while {what}{more} are far from unit scale: each weight's gradient scales "
            "with its input, so no single learning rate suits every weight and descent is slow and fragile")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..text import printable
 from .replay import Replay
 
 CONFIG_ORDER = ("layer_dims", "hidden", "hidden_activation", "output_activation", "leaky_slope",
@@ -26,7 +27,7 @@ def _show(v) -> str:
         return f"{v:g}"
     if isinstance(v, list):
         return "[" + ", ".join(_show(x) for x in v) + "]"
-    return str(v)
+    return printable(str(v))  # a source path or a name from the log: never raw control characters
 
 
 def compare(a: Replay, b: Replay) -> list[Difference]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import math
 
+from core.text import printable
+
 from ..options import int_in_range, non_negative_int
 from .common import fmt, make_trainer
 
@@ -32,7 +34,7 @@ def cmd_baseline(args) -> int:
     if args.json:
         print(json.dumps(out, allow_nan=False))
     else:
-        terms = " + ".join(f"{c:.6g}*{t_}" if t_ != "1" else f"{c:.6g}" for c, t_ in zip(fit.coefficients, fit.terms))
+        terms = " + ".join(f"{c:.6g}*{printable(t_)}" if t_ != "1" else f"{c:.6g}" for c, t_ in zip(fit.coefficients, fit.terms))
         print(f"degree {fit.degree} polynomial: y = {terms}")
         print(f"train loss J {fmt(fit.train_loss)}  dev loss {fmt(fit.dev_loss)}")
     return 0

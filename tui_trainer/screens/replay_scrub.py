@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from core.logs.replay import Replay
+from core.text import printable
 
 NARROW_BELOW = 100  # columns, as the training screen
 PAGES = 10          # PgUp/PgDn move a tenth of the log
@@ -25,7 +26,7 @@ SCRUB_BINDINGS = [
 
 
 def log_name(replay: Replay) -> str:
-    return Path(replay.path).name
+    return printable(Path(replay.path).name)
 
 
 def x_label(*replays: Replay) -> str:

@@ -13,6 +13,7 @@ from textual.reactive import var
 
 from core.diagnosis.baseline_overlay import BaselineOverlay
 from core.diagnosis.snapshot import Snapshot
+from core.text import printable
 
 from .loss_curve import thin
 from .plot_base import SnapshotPlot, digest
@@ -59,7 +60,7 @@ class FitPlot(SnapshotPlot):
             bad = spread(order[(dead & ok)[order]])
             if len(bad):
                 plt.scatter(x[bad].tolist(), y_hat[bad].tolist(), label="dead ŷ", color="red", marker="x")
-            plt.xlabel(snapshot.feature_names[0])
+            plt.xlabel(printable(snapshot.feature_names[0]))
         else:
             lo, hi = float(np.min(y)), float(np.max(y))
             plt.plot([lo, hi], [lo, hi], label="ŷ = y", color="gray", marker="braille")
@@ -74,5 +75,5 @@ class FitPlot(SnapshotPlot):
                 pts = spread(by_y)
                 plt.scatter(y[pts].tolist(), base.y_hat[pts].tolist(), label=f"poly deg {base.degree}",
                             color="yellow", marker="+")
-            plt.xlabel(f"{snapshot.target_name} (target)")
+            plt.xlabel(f"{printable(snapshot.target_name)} (target)")
         plt.yscale("linear")
