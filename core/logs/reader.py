@@ -16,7 +16,7 @@ from .check_run import LogShape, check_run_record
 from .fields import FieldError
 from .limits import MAX_LINE_BYTES
 from .record import VERSION, LogError, loads_strict
-from .rerun import InTickOrder, in_tick_order
+from .order import InTickOrder, in_tick_order
 
 BLOCK = 1 << 20
 

@@ -24,7 +24,7 @@ from .limits import MAX_EVENTS, MAX_ROWS
 from .reader import RunLog
 from .record import LogError
 from .replay_rows import ACTIVATIONS, STATUSES, Names, ParamsKeeper, ParamsView, RowStore
-from .rerun import in_tick_order
+from .order import in_tick_order
 
 # θ kept in memory at most (floats); past this, every other params record is dropped, so a
 # long --log-params log of a wide network replays in bounded memory (thinned evenly).
