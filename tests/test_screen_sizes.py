@@ -110,6 +110,13 @@ async def test_80x24_first_screen_has_the_dead_samples_top_finding_help_and_quit
         footer_widget = app.main.query_one(KeyFooter)
         for child in footer_widget.children:
             assert not child.display or child.region.right <= footer_widget.region.right
+        assert lines[2].rstrip().endswith("╮")  # the body's scrollbar does not clip the box
+        await pilot.press("tab")  # focus moves: the footer is rebuilt, help and quit stay first
+        await pilot.pause(0.3)
+        assert screen_lines(app)[-1].startswith("? Help q Quit")
+        await pilot.press("shift+tab", "pagedown")  # the body: PgDn brings the plots up
+        await pilot.pause(0.3)
+        assert "Loss J" in "\n".join(screen_lines(app))
 
 
 async def test_panels_grow_with_the_terminal(tui_app, settle):

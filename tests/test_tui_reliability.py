@@ -195,7 +195,7 @@ async def test_full_disk_export_is_a_notification_leaves_no_file_and_training_go
 
 
 async def test_csv_failure_keeps_the_jsonl_and_says_so(tui_app, settle, tmp_path, monkeypatch):
-    def fail(path, trainer):
+    def fail(path, trainer, earlier_steps=()):
         raise OSError(f"{path}: cannot write (No space left on device)")
     monkeypatch.setattr(handlers, "export_csv", fail)
     runs = tmp_path / "runs"

@@ -12,13 +12,13 @@ from textual.widget import Widget
 from ..protocol import Frame
 from ..session.step_pace import pace_text
 from .check_views import curvature_text
-from .fmt import num
+from .fmt import fit, num
 from .problem_status import problem_items
 
 SEP = "  "
 # Items by what a user needs most, first: the rest go, last first, when the line is full.
-PRIORITY = ("step", "loss", "state", "acc", "lr", "output", "dev", "epoch", "λ", "hidden", "norm", "N", "pace",
-            "RMSE")
+PRIORITY = ("step", "loss", "state", "acc", "lr", "output", "dev", "epoch", "λ", "hidden", "norm", "RMSE", "N",
+            "pace")
 
 
 def item(label: str, value: str | Text, style: str = "bold") -> Text:
@@ -55,9 +55,9 @@ class StatusLine(Widget):
     def items(self) -> dict[str, Text]:
         f = self.frame
         s = f.snapshot
-        out = {"step": item("step", str(s.step)), "loss": item("loss", num(s.loss))}
+        out = {"step": item("step", str(s.step)), "loss": item("loss", fit(s.loss, 9))}
         if s.dev_loss is not None:
-            out["dev"] = item("dev", num(s.dev_loss))
+            out["dev"] = item("dev", fit(s.dev_loss, 9))
         out.update(problem_items(s.problem))  # accuracy, λ, epoch: only where they apply
         out["RMSE"] = item("RMSE", num(s.rmse))
         lr = item("lr", f"{s.lr:g}")
