@@ -47,7 +47,8 @@ class TrainerApp(App):
     """N, the step count of the `n` key."""
 
     def __init__(self, trainer: Trainer, runs_dir: Path | None = None, backend: str | None = "thread",
-                 pause_on_trouble: bool = True, lr_given: bool = False, start_notice: Notice | None = None) -> None:
+                 pause_on_trouble: bool = True, lr_given: bool = False, start_notice: Notice | None = None,
+                 findings: bool = True) -> None:
         super().__init__()
         self.runs_dir = runs_dir
         self.sent = 0  # commands sent; frame.applied catches up when the session is idle
@@ -55,7 +56,7 @@ class TrainerApp(App):
         # tui_trainer/session/process.py); None reads $TUI_TRAINER_BACKEND.
         self.session = make_session(trainer, lambda f: self.post_message(FrameReady(f)),
                                     lambda n: self.post_message(SessionNotice(n)), backend,
-                                    pause_on_trouble=pause_on_trouble, lr_given=lr_given)
+                                    pause_on_trouble=pause_on_trouble, lr_given=lr_given, findings=findings)
         self.main = MainScreen()
         self.main.notice = start_notice  # e.g. the defaults chosen for the user's data
         self.quit_report: list[tuple[bool, str]] = []  # (is_error, line) to print once the screen is gone

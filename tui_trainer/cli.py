@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = (
     "tui_trainer.commands.diagnose",
     "tui_trainer.commands.logs",
     "tui_trainer.commands.check",
+    "tui_trainer.tour.command",
 )
 
 

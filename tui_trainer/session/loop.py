@@ -37,9 +37,11 @@ class Session(Watching, Handlers):
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
                  on_notice: Callable[[Notice], None], fps: float = 10.0,
-                 pause_on_trouble: bool = False, lr_given: bool = False):
+                 pause_on_trouble: bool = False, lr_given: bool = False, findings: bool = True):
         # pause_on_trouble: the app turns it on (watching.py); off, `r` trains until paused.
+        # findings: False for a screen that shows none (the tour): diagnose() tries cures on copies.
         self._trainer = trainer
+        self._with_findings = findings
         self._init_watching(pause_on_trouble, lr_given)
         self._on_notice = on_notice
         self._pacer = Pacer(on_frame, fps)
@@ -155,7 +157,8 @@ class Session(Watching, Handlers):
         """Hand the UI a frame now: a change (a key's effect) never waits for the pacer."""
         now = time.monotonic()
         with_findings = self._findings_rate.take(now, force=force_findings)
-        snap = take_snapshot(self._trainer, with_findings=with_findings, previous_findings=self._findings,
+        snap = take_snapshot(self._trainer, with_findings=with_findings and self._with_findings,
+                             previous_findings=self._findings,
                              table_view=self._table_view)
         if with_findings:
             self._findings = snap.findings
