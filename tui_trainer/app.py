@@ -25,6 +25,7 @@ from .protocol import Command, Frame, Notice
 from .screens.checks import ChainRuleScreen, CheckScreen, GradCheckScreen, LRFindScreen, OverfitScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
+from .screens.plane import PlaneScreen
 from .widgets.sample_table import SampleTable
 from .session import make_session
 
@@ -80,7 +81,7 @@ class TrainerApp(App):
         running_changed = self.frame is None or self.frame.running != message.frame.running
         self.frame = message.frame
         self.main.frame = message.frame
-        if isinstance(self.screen, (CheckScreen, ChainRuleScreen)):
+        if isinstance(self.screen, (CheckScreen, ChainRuleScreen, PlaneScreen)):
             self.screen.frame = message.frame
         if running_changed:
             self.refresh_bindings()
@@ -89,6 +90,8 @@ class TrainerApp(App):
     def on_session_notice(self, message: SessionNotice) -> None:
         n = message.notice
         self.main.notice = n
+        if isinstance(self.screen, PlaneScreen):
+            self.screen.notice = n
         if n.severity != "information" or n.path:
             self.notify(n.text, severity=n.severity, timeout=6)
 
@@ -125,6 +128,8 @@ class TrainerApp(App):
     def action_cycle_multi(self) -> None:
         self.multi = MULTI_STEPS[(MULTI_STEPS.index(self.multi) + 1) % len(MULTI_STEPS)]
         self.main.multi = self.multi
+        if isinstance(self.screen, PlaneScreen):
+            self.screen.multi = self.multi
 
     def action_export(self) -> None:
         self.send(P.EXPORT, str(self.runs_dir or Path.cwd() / "runs"))
@@ -171,6 +176,20 @@ class TrainerApp(App):
         if isinstance(self.screen, (CheckScreen, ChainRuleScreen)):
             self.pop_screen()
         self.push_screen(screen, lambda _: self.inspect_sample(None))
+
+    def action_plane_view(self) -> None:
+        """The 2-D view for two-input data (v); v or escape there comes back."""
+        if isinstance(self.screen, PlaneScreen):
+            self.pop_screen()
+            return
+        p = None if self.frame is None else self.frame.snapshot.problem
+        if p is None or p.plane is None:
+            self.main.notice = Notice("The 2-D view needs two inputs (x1, x2, e.g. --dataset circle); "
+                                      "the fit plot shows this data", "warning")
+            return
+        screen = PlaneScreen()
+        screen.frame, screen.notice, screen.multi = self.frame, self.main.notice, self.multi
+        self.push_screen(screen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

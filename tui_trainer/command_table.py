@@ -81,6 +81,8 @@ KEYS = (
     Key("left_curly_bracket", "L1 down", "", sends=(P.STEP_L1, -1), display="{", footer=False),
     Key("m", "Batch", "batch size: full → 1 → 4 → 10 → 32 → 100 (mini-batches, reshuffled each epoch)",
         sends=(P.CYCLE_BATCH,), footer=False),
+    Key("v", "2-D view", "2-D view (two inputs): the output over the plane with the samples, a thumbnail per "
+        "hidden unit, the weights (v or escape: back)", action="plane_view", footer=False),
     Key("s", "Seed", "new seed and re-initialise", sends=(P.NEW_SEED,)),
     Key("0", "Reset", "back to step 0 with the same seed", sends=(P.RESET,)),
     Key("e", "Export", "export the run log (JSONL, events included) to runs/", action="export"),
