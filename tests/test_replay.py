@@ -26,7 +26,6 @@ from core.engine.trainer import Trainer
 from tui_trainer.replay_app import ReplayApp
 from tui_trainer.screens.replay import CompareScreen, ReplayScreen
 from tui_trainer.widgets.findings_panel import FindingsPanel
-from tui_trainer.widgets.fmt import num
 from tui_trainer.widgets.replay_plot import ReplayPlot
 from tui_trainer.widgets.sample_table import SampleTable
 
