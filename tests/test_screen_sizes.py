@@ -177,3 +177,15 @@ async def test_step_0_says_relu_prime_of_0_is_taken_as_0(tui_app, settle):
         assert s.Z_L[0] == 0 and s.dead[0]  # x = 0 with b = 0 at init: Z^[L] = 0 exactly
         text = app.main.query_one(FindingsPanel).render().plain
         assert "#0: Z^[L] = 0 exactly. ReLU'(0) is taken as 0 here, so it gets no gradient of its own yet." in text
+
+
+async def test_the_table_heading_follows_the_output(tui_app, settle):
+    app = tui_app()
+    async with app.run_test(size=SIZES[1]) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        assert str(app.main.query_one("#samples").border_title) == "Samples (red: dead, ŷ stuck at 0)"
+        await pilot.press("a")  # leaky_relu: no sample can be dead, so nothing is "stuck at 0"
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert str(app.main.query_one("#samples").border_title) == "Samples (a leaky_relu output: none can die)"

@@ -36,6 +36,8 @@ def stuck_at(s: Snapshot) -> str:
 
 def samples_title(s: Snapshot | None) -> str:
     """The sample table's heading: what red means, and what a dead ŷ reads there."""
+    if s is not None and not s.output_can_die:
+        return f"Samples (a {s.output_activation} output: none can die)"
     if s is None or not s.normalize or not s.dead.any():
         return "Samples (red: dead, ŷ stuck at 0)"
     return f"Samples (red: dead; ŷ = {num(float(s.y_hat[np.argmax(s.dead)]))} is ReLU's 0 in y's units)"
