@@ -93,7 +93,7 @@ class TrainerApp(App):
         if isinstance(self.screen, PlaneScreen):
             self.screen.notice = n
         if n.severity != "information" or n.path:
-            self.notify(n.text, severity=n.severity, timeout=6)
+            self.notify(n.text, severity=n.severity, timeout=6, markup=False)  # plain: "Z^[L]" is not markup
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "training" and event.state == WorkerState.ERROR:

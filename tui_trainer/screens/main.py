@@ -141,6 +141,8 @@ class MainScreen(Screen):
         if isinstance(widget, FindingsPanel):
             widget.diag = frame.diag
             widget.next_step = frame.next_step
+        elif isinstance(widget, SampleTable):  # the sample whose death paused training, marked
+            widget.highlight = frozenset(frame.trouble.samples) if frame.trouble is not None else frozenset()
         elif isinstance(widget, FitPlot):
             base = frame.diag.baseline
             widget.baseline = base

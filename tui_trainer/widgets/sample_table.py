@@ -35,6 +35,7 @@ DEV = Style(color="cyan")
 HEAD = Style(bold=True)
 PENDING = Style(dim=True)
 CURSOR = Style(reverse=True)
+TROUBLE = Style(color="white", bgcolor="red", bold=True)  # the sample that made training pause
 
 
 def row_texts(rows: SampleRows, k: int) -> tuple[str, ...]:
@@ -81,6 +82,24 @@ class SampleTable(ScrollView, can_focus=True):
 
     snapshot: var[Snapshot | None] = var(None, always_update=True)
     """The snapshot whose samples the table shows (set every frame; redraws only what changed)."""
+    highlight: var[frozenset] = var(frozenset())
+    """Training-split positions to mark: the samples whose death paused training (protocol.Frame.trouble)."""
+
+    def watch_highlight(self, marked: frozenset) -> None:
+        self._refresh_changed()
+        rows = self.rows
+        if not marked or rows is None:
+            return
+        hits = [k for k in range(len(rows)) if not rows.dev[k] and int(rows.index[k]) in marked]
+        top, page = int(self.scroll_offset.y), self._page()
+        if hits and not top <= rows.start + hits[0] < top + page:  # bring the first one into view
+            self.scroll_to(y=rows.start + hits[0], animate=False)
+
+    def _marked(self, r: int) -> bool:
+        rows = self.rows
+        k = r - (rows.start if rows else 0)
+        return bool(self.highlight) and rows is not None and 0 <= k < len(rows) and not rows.dev[k] \
+            and int(rows.index[k]) in self.highlight
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -137,7 +156,7 @@ class SampleTable(ScrollView, can_focus=True):
         if y == 0:
             return ("head",)
         r = int(self.scroll_offset.y) + y - 1
-        return (self._row_key(r), self.has_focus and r == self.cursor_row)
+        return (self._row_key(r), self.has_focus and r == self.cursor_row, self._marked(r))
 
     def _refresh_changed(self) -> None:
         """Refresh only the lines on screen whose row changed since they were drawn."""
@@ -200,7 +219,7 @@ class SampleTable(ScrollView, can_focus=True):
         if y == 0:
             cells = [(h.rjust(w), HEAD) for h, w in COLUMNS]
             return self._join(cells, base)
-        row, cursor = key
+        row, cursor, marked = key
         if not row:
             return Strip.blank(WIDTH, base)
         if row == ("…",):
@@ -212,6 +231,8 @@ class SampleTable(ScrollView, can_focus=True):
             style = DEAD if dead else SIGN.get(text) if name == "sign" else DEV if dev and name in ("#", "set") else None
             cells.append((text.rjust(width), style))
         strip = self._join(cells, base)
+        if marked:  # over the cells' own styles (apply_style would put it under them)
+            strip = Strip(Segment.apply_style(strip, post_style=TROUBLE), WIDTH)
         return strip.apply_style(CURSOR) if cursor else strip
 
     @staticmethod

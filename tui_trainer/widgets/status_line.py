@@ -17,8 +17,10 @@ from .problem_status import problem_items
 
 SEP = "  "
 # Items by what a user needs most, first: the rest go, last first, when the line is full.
-PRIORITY = ("step", "loss", "state", "acc", "lr", "output", "dev", "epoch", "λ", "hidden", "norm", "RMSE", "N",
-            "pace")
+# The pace shows only when it says something (slowed, or not pausing on trouble), and then it
+# explains the run's speed: it ranks with the state.
+PRIORITY = ("step", "loss", "state", "pace", "acc", "lr", "output", "dev", "epoch", "λ", "hidden", "norm", "RMSE",
+            "N")
 
 
 def item(label: str, value: str | Text, style: str = "bold") -> Text:
@@ -81,8 +83,8 @@ class StatusLine(Widget):
         else:
             out["state"] = item("state", "paused", "bold yellow")
         out["N"] = item("N", str(self.multi))
-        # the pace (t), and when pausing on trouble (p) is off, that too
-        out["pace"] = item("pace", pace_text(f.pace) + ("" if f.pause_on_trouble else " (p off)"))
+        if f.pace is not None or not f.pause_on_trouble:  # the pace (t), and pausing on trouble off (p)
+            out["pace"] = item("pace", pace_text(f.pace) + ("" if f.pause_on_trouble else " (p off)"))
         return out
 
     def render(self) -> Text:
