@@ -52,7 +52,7 @@ async def test_status_is_one_whole_line_at_every_size(tui_app, settle):
             text = status.render().plain
             assert status.size.height == 1 and len(text) <= w - 1, (w, text)
             assert screen_lines(app)[0].strip() == text.strip()
-            for part in ("step 1000", "loss ", "state paused", "lr 5e-05", "output leaky_relu"):
+            for part in ("step 1000", "loss ", "state paused", "lr 5e-05") + (("output leaky_relu",) if w >= 120 else ()):
                 assert part in text, (w, part)
         assert "N 1000" in text and "dev " in text  # at 200 columns everything fits
 
