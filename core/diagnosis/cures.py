@@ -45,7 +45,7 @@ class Cure:
 
     @property
     def keeps_weights(self) -> bool:
-        return self.action in ("output_activation", "hidden_activation", "lr")
+        return self.action in ("output_activation", "hidden_activation", "lr", "l2", "l1", "batch_size")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from ..files import clean
 from .cures import Cure
 
 CODES = ("dead_output", "dead_hidden", "diverging", "unscaled_data", "high_bias", "high_variance",
-         "loss_mismatch", "output_range", "lr_too_low", "vanishing_gradients")
+         "loss_mismatch", "output_range", "lr_too_low", "vanishing_gradients",
+         "over_regularized", "minibatch_noise", "class_imbalance")  # the last three: findings_problem.py
 
 
 @dataclass(frozen=True)

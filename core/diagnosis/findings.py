@@ -22,6 +22,7 @@ from .cures import CureChecker
 from .finding import CODES, Finding, Proposal
 from .findings_dead import DEAD_UNIT_FRACTION, dead_hidden, dead_output
 from .findings_fit import high_bias, high_variance
+from .findings_problem import batch_noise, class_imbalance, explained, over_regularized
 from .findings_setup import OUTPUT_RANGES, SCALE_LIMIT, loss_mismatch, output_range, unscaled_data
 from .findings_training import (FLAT_OUTPUT, GROWTH_FACTOR, LOW_LR_FRACTION, PLATEAU_FRACTION, STUCK_FRACTION,
                                 diverging, lr_too_low, vanishing_gradients)
@@ -35,9 +36,10 @@ def proposals(trainer, ev) -> list[Proposal]:
     """Every finding that applies now, most urgent first, before its cures are checked."""
     found: list[Proposal | None] = []
     div, curv = diverging(trainer, ev)
+    div, noise = batch_noise(trainer, ev, div)  # mini-batch jitter is not divergence
     structural = [loss_mismatch(trainer, ev), output_range(trainer, ev)]
     dead = [dead_output(trainer, ev), dead_hidden(trainer, ev)]
-    found += [div, *structural, *dead, unscaled_data(trainer, ev)]
+    found += [div, noise, *structural, *dead, unscaled_data(trainer, ev), class_imbalance(trainer, ev)]
     # A wrong loss or an output that cannot reach the targets explains any stall by itself, and
     # once units or outputs are dead, a stall and a lack of capacity are their symptoms.
     if div is None and math.isfinite(ev.loss) and not any(structural):
@@ -48,7 +50,8 @@ def proposals(trainer, ev) -> list[Proposal]:
             vanish = None if low else vanishing_gradients(trainer, ev, bv)
             # A stall from a tiny rate or a vanishing signal is not a capacity problem.
             bias = None if low or vanish else high_bias(trainer, ev, bv)
-        found += [low, vanish, bias, high_variance(trainer, ev, bv)]
+        over = None if any(dead) else over_regularized(trainer, ev, bv)  # λ as the cause of a bias
+        found += [low, vanish, over, bias, high_variance(trainer, ev, bv)]
     return [p for p in found if p is not None]
 
 
@@ -99,4 +102,4 @@ def diagnose(trainer, evaluation, check_cures: bool = True) -> list[Finding]:
                 Finding(p.code, p.message, "", (), dict(p.evidence))
             if f is not None:
                 out.append(f)
-    return out
+    return explained(out)

@@ -75,6 +75,16 @@ def _parabola() -> Dataset:
     return Dataset(x.reshape(1, -1), (x**2).reshape(1, -1), ("x",), "y", "parabola")
 
 
+def _imbalanced(noise: float) -> Callable[[], Dataset]:
+    """About 10 % positives (7 % with label noise): x1 above a threshold, blurred by `noise`."""
+    def make() -> Dataset:
+        rng = np.random.default_rng(3)
+        X = rng.normal(size=(2, 300))
+        Y = ((X[0] + noise * rng.normal(size=300)) > 1.3 + noise).astype(float)
+        return Dataset(X, Y.reshape(1, -1), ("a", "b"), "rare", "imbalanced")
+    return make
+
+
 def C(base: dict | None = None, **kw) -> TrainConfig:
     return TrainConfig(**{**(base or {}), **kw})
 
@@ -172,4 +182,20 @@ RUNS: tuple[LabelledRun, ...] = (
     LabelledRun("iris_petal_width_healthy", _csv("iris.csv", "petal_width"),
                 C(HEALTHY_MSE, hidden=(6,), hidden_activation="tanh", dev_fraction=0.2), 2000, healthy=True,
                 real=True),
+    # ---- Playground's controls: regularisation, mini-batches, classes (findings_problem.py) ----
+    LabelledRun("circle_l2_too_strong", lambda: make_dataset("circle", 0, 200, 1),
+                C(HEALTHY_BCE, hidden=(4,), hidden_activation="tanh", l2=3.0), 2000, f({"over_regularized"}),
+                f({"high_bias", "diverging"}), why="λ = 3 holds the weights small: a tenth of it fits"),
+    LabelledRun("circle_l2_mild_healthy", lambda: make_dataset("circle", 0, 200, 1),
+                C(HEALTHY_BCE, hidden=(4,), hidden_activation="tanh", l2=0.001), 2000, healthy=True),
+    LabelledRun("circle_batch_2_noise", lambda: make_dataset("circle", 0, 200, 1),
+                C(HEALTHY_BCE, hidden=(4,), hidden_activation="tanh", batch_size=2), 1000, f({"minibatch_noise"}),
+                f({"diverging"}), why="step losses jump 70x from batch to batch; the training set's J is fine"),
+    LabelledRun("plane_batch_10_diverging", lambda: make_dataset("plane", 0, 200, 1),
+                C(HEALTHY_MSE, hidden=(4,), lr=3.0, batch_size=10), 300, f({"diverging"}), f({"minibatch_noise"}),
+                why="a rate 4,000x the stability limit: the training set's J blows up too"),
+    LabelledRun("rare_class_missed", _imbalanced(0.8), C(HEALTHY_BCE, hidden=(4,), hidden_activation="tanh"), 1000,
+                f({"class_imbalance"}), why="7 % positives, a third of them found: 91 % accuracy by the majority"),
+    LabelledRun("rare_class_found", _imbalanced(0.0), C(HEALTHY_BCE, hidden=(4,), hidden_activation="tanh"), 2000,
+                must_not=f({"class_imbalance"}), why="10 % positives, separable: the network finds them"),
 )

@@ -20,6 +20,8 @@ from .layout import alloc_buffers
 
 # Joined to the seed so the shuffle's draws differ from the initialisation's and the split's.
 SHUFFLE_STREAM = 11
+# The batch sizes the TUI's key cycles through (0: full batch); a cure names one.
+BATCH_STEPS = (0, 1, 4, 10, 32, 100)
 
 
 def batch_columns(m: int, batch_size: int) -> int:

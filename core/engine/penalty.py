@@ -17,6 +17,9 @@ from typing import Callable
 
 import numpy as np
 
+# Playground's regularisation rates: the TUI's keys move along them, and a cure names one.
+RATE_STEPS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+
 
 def penalty_cost(params: dict[str, np.ndarray], m: int, l2: float = 0.0, l1: float = 0.0) -> float:
     """l2/(2m)·Σ||W||² + l1/m·Σ|W| over every W[l] of `params`."""

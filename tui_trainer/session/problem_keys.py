@@ -6,11 +6,9 @@ Each change keeps θ, takes effect from the next step and is logged by the train
 """
 from __future__ import annotations
 
-# Playground's regularisation rates; the keys move along them.
-PENALTY_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-# The batch sizes the key cycles through (0: full batch); a size past the training set is
-# full batch already, so it is skipped.
-BATCH_CYCLE = (0, 1, 4, 10, 32, 100)
+from core.engine.minibatch import BATCH_STEPS as BATCH_CYCLE  # a size past m is full batch: skipped
+from core.engine.penalty import RATE_STEPS as PENALTY_RATES   # Playground's rates
+
 WHAT = {"l2": "L2 λ", "l1": "L1 λ"}
 TERM = {"l2": "λ/(2m)·Σ||W||²", "l1": "λ/m·Σ|W|"}
 

@@ -1,4 +1,5 @@
-"""Loss curve: train and dev loss against step, log-scale y.
+"""Loss curve: train and dev loss against step, log-scale y, and the L2 / L1 penalty when
+one was on (J = loss + penalty: a penalty near the loss is regularisation doing the fitting).
 
 The snapshot carries the engine's bounded history already thinned to ~1000 rows; here it is
 thinned again to the widget's width, so a frame costs the same at step 1e3 and 1e6. The step
@@ -21,10 +22,18 @@ def thin(n: int, max_points: int) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, max_points).round().astype(int))
 
 
+def penalty_curve(snapshot: Snapshot) -> np.ndarray:
+    """The penalty at each history row; NaN (not drawn) when it was never on."""
+    p = snapshot.problem
+    if p is None or not np.any(p.hist_penalty > 0):
+        return np.full(len(snapshot.hist_step), np.nan)
+    return p.hist_penalty
+
+
 def decade_ticks(snapshot: Snapshot) -> tuple[list[float], list[str]]:
     """Powers of ten inside the plotted range, labelled 1e+03 etc. (plotext's own labels on a
     log axis are long decimals like 140437.8); the ends of the range when it spans no decade."""
-    values = np.concatenate([snapshot.hist_loss, snapshot.hist_dev_loss])
+    values = np.concatenate([snapshot.hist_loss, snapshot.hist_dev_loss, penalty_curve(snapshot)])
     values = values[np.isfinite(values) & (values > 0)]
     vmin, vmax = float(values.min()), float(values.max())
     lo, hi = math.ceil(math.log10(vmin)), math.floor(math.log10(vmax))
@@ -38,7 +47,7 @@ def decade_ticks(snapshot: Snapshot) -> tuple[list[float], list[str]]:
 
 class LossCurve(SnapshotPlot):
     def fingerprint(self, snapshot: Snapshot) -> int:
-        return digest(snapshot.hist_step, snapshot.hist_loss, snapshot.hist_dev_loss)
+        return digest(snapshot.hist_step, snapshot.hist_loss, snapshot.hist_dev_loss, penalty_curve(snapshot))
 
     def draw(self, snapshot: Snapshot, width: int) -> None:
         plt = self.plt
@@ -46,7 +55,8 @@ class LossCurve(SnapshotPlot):
         steps = snapshot.hist_step[idx]
         drew = False
         for values, label, color in ((snapshot.hist_loss[idx], "train", "cyan"),
-                                     (snapshot.hist_dev_loss[idx], "dev", "orange")):
+                                     (snapshot.hist_dev_loss[idx], "dev", "orange"),
+                                     (penalty_curve(snapshot)[idx], "penalty", "magenta")):
             ok = np.isfinite(values) & (values > 0)  # a log axis takes positive numbers only
             if ok.any():
                 plt.plot(steps[ok].tolist(), values[ok].tolist(), label=label, color=color, marker="braille")
