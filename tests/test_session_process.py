@@ -205,7 +205,8 @@ def test_backend_choice(monkeypatch):
 async def test_the_app_on_the_process_backend_trains_exports_and_saves_on_quit(tmp_path, settle, wait_until):
     from tui_trainer.app import TrainerApp
     runs = tmp_path / "runs"
-    app = TrainerApp(Trainer(TrainConfig(), story_problem()), runs_dir=runs, backend="process")
+    app = TrainerApp(Trainer(TrainConfig(), story_problem()), runs_dir=runs, backend="process",
+                     pause_on_trouble=False)  # (pausing would stop r at step 430 of the story)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("r")

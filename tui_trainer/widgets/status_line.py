@@ -17,8 +17,7 @@ from .problem_status import problem_items
 
 SEP = "  "
 # Items by what a user needs most, first: the rest go, last first, when the line is full.
-# The pace shows only when it says something (slowed, or not pausing on trouble), and then it
-# explains the run's speed: it ranks with the state.
+# The pace shows only when slowed, and then it explains the run's speed: it ranks with the state.
 PRIORITY = ("step", "loss", "state", "pace", "acc", "lr", "output", "dev", "epoch", "λ", "hidden", "norm", "RMSE",
             "N")
 
@@ -83,7 +82,7 @@ class StatusLine(Widget):
         else:
             out["state"] = item("state", "paused", "bold yellow")
         out["N"] = item("N", str(self.multi))
-        if f.pace is not None or not f.pause_on_trouble:  # the pace (t), and pausing on trouble off (p)
+        if f.pace is not None:  # the pace when slowed (t), and whether trouble still pauses it (p)
             out["pace"] = item("pace", pace_text(f.pace) + ("" if f.pause_on_trouble else " (p off)"))
         return out
 
