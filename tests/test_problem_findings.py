@@ -6,7 +6,7 @@ import numpy as np
 
 from core.diagnosis.evaluation import evaluate
 from core.diagnosis.findings import diagnose
-from core.diagnosis.findings_problem import batch_noise, penalty_cure
+from core.diagnosis.findings_problem import batch_noise, batch_noise_only, penalty_cure
 from core.diagnosis.findings_training import diverging
 from core.diagnosis.snapshot import take_snapshot
 from core.engine.config import TrainConfig
@@ -63,7 +63,16 @@ def test_a_divergence_alarm_from_batch_losses_becomes_minibatch_noise():
 def test_full_batch_runs_never_get_minibatch_noise():
     t = trained(500)
     ev = evaluate(t)
-    assert batch_noise(t, ev, None) == (None, None)
+    assert batch_noise(t, ev, None) == (None, None) and not batch_noise_only(t)
+
+
+def test_watchers_can_ask_whether_a_jump_is_batch_noise():
+    assert batch_noise_only(trained(1000, batch_size=2))
+    blown = Trainer(TrainConfig(hidden=(4,), output_activation="linear", normalize=True, lr=3.0, batch_size=10),
+                    make_dataset("plane", 0, 200, 1))
+    with np.errstate(all="ignore"):
+        blown.run(300)
+    assert not batch_noise_only(blown)  # diverged: the engine stopped it, nothing to explain away
 
 
 def test_the_loss_curve_draws_the_penalty_only_when_it_was_on():

@@ -100,23 +100,40 @@ def explained(findings: list) -> list:
     return [f for f in findings if not (f.code == "high_bias" and "over_regularized" in codes)]
 
 
+def _judge_steps(trainer, full_loss: float) -> tuple[float, float, float, float] | None:
+    """(median step loss of the span's earlier half, the whole set's J over it, 10th and 90th
+    percentile of the later half's step losses), or None without mini-batches or steps enough."""
+    if trainer.batch >= trainer.m or trainer.status != "ok" or not math.isfinite(full_loss):
+        return None
+    loss = _batch_losses(trainer)
+    if loss.size < MIN_NOISE_STEPS:
+        return None
+    half = loss.size // 2
+    earlier = float(np.median(loss[:half]))
+    lo, hi = (float(v) for v in np.percentile(loss[half:], (10, 90)))
+    return earlier, (full_loss / earlier if earlier > 0 else math.inf), lo, hi
+
+
+def batch_noise_only(trainer) -> bool:
+    """True when step losses that look like a divergence are mini-batch noise: the whole
+    training set's J has not grown tenfold (for watchers such as pause-on-trouble, which read
+    the step losses)."""
+    with np.errstate(all="ignore"):
+        judged = _judge_steps(trainer, trainer.cost_on(trainer.data.X, trainer.data.Y))
+    return judged is not None and judged[1] < GROWTH_FACTOR
+
+
 def batch_noise(trainer, ev, div: Proposal | None) -> tuple[Proposal | None, Proposal | None]:
     """(diverging, minibatch_noise): with mini-batches a step's loss is its batch's, and from
     batch to batch it can jump tenfold with nothing wrong. The divergence check reads those
     step losses; here the training set's own J decides. If it has not grown tenfold over the
     median step loss of the earlier half of the span, the run is not diverging: a divergence
     alarm, or step losses spread tenfold, become minibatch_noise, which says so."""
-    if trainer.batch >= trainer.m or trainer.status != "ok" or not math.isfinite(ev.loss):
+    judged = _judge_steps(trainer, ev.loss)
+    if judged is None:
         return div, None
-    loss = _batch_losses(trainer)
-    if loss.size < MIN_NOISE_STEPS:
-        return div, None
-    half = loss.size // 2
-    earlier = float(np.median(loss[:half]))
-    growth = ev.loss / earlier if earlier > 0 else math.inf
-    lo, hi = (float(v) for v in np.percentile(loss[half:], (10, 90)))
-    jumpy = hi >= GROWTH_FACTOR * lo
-    if growth >= GROWTH_FACTOR or not (div is not None or jumpy):
+    earlier, growth, lo, hi = judged
+    if growth >= GROWTH_FACTOR or not (div is not None or hi >= GROWTH_FACTOR * lo):
         return div, None  # diverging indeed (the whole set's J grew too), or calm steps
     c = trainer.config
     msg = (f"the step losses jump between {fmt(lo)} and {fmt(hi)} (10th to 90th percentile) with mini-batches of "
