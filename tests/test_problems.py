@@ -105,3 +105,18 @@ def test_bad_problem_options_get_one_line_and_status_2(args, says, capsys):
     assert main(["run", *args, "--steps", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err and says in err, err
+
+
+def test_the_tuis_first_notice_names_the_2d_view_for_two_inputs():
+    from core.engine.data import story_problem
+    from core.engine.features import apply_features
+    from core.engine.playground import make_dataset
+    from tui_trainer.problem_options import with_view_hint
+    from tui_trainer.protocol import Notice
+    assert with_view_hint({"start_notice": None}, story_problem()) == {"start_notice": None}
+    first = with_view_hint({"start_notice": None}, make_dataset("xor"))["start_notice"]
+    assert first.text.startswith("Two inputs, x1 and x2 · v: the 2-D view")
+    feats = apply_features(make_dataset("spiral"), ["x1^2", "x2^2", "x1*x2"])
+    both = with_view_hint({"lr_given": False, "start_notice": Notice("Defaults for your data: …")}, feats)
+    assert both["start_notice"].text == "Defaults for your data: … · v: the 2-D view (the output over the plane, " \
+                                        "the units, the weights)" and both["lr_given"] is False

@@ -101,5 +101,6 @@ def launch_tui(args) -> int:
     from .app import run_tui
     from .commands.common import make_trainer
     from .data_defaults import tui_options
+    from .problem_options import with_view_hint
     trainer = make_trainer(args)
-    return run_tui(trainer, **tui_options(args))
+    return run_tui(trainer, **with_view_hint(tui_options(args), trainer.dataset))

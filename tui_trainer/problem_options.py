@@ -14,6 +14,8 @@ from core.engine.data import Dataset
 from core.engine.features import FEATURE_NAMES, apply_features, parse_features
 from core.engine.playground import DATASET_NAMES, MAX_NOISE, SAMPLES_CLASSIFY, SAMPLES_REGRESS, make_dataset
 
+from .protocol import Notice
+
 
 def _number(text: str) -> float:
     try:
@@ -105,6 +107,16 @@ def problem_dataset(args, load: Callable[[], Dataset]) -> Dataset:
         data = load()
     names = getattr(args, "features", None)
     return apply_features(data, names) if names else data
+
+
+def with_view_hint(options: dict, data: Dataset) -> dict:
+    """The TUI's first notice, for data with two inputs, ends by naming the 2-D view's key."""
+    if data.n_x != 2 and data.plane is None:
+        return options
+    first = options.get("start_notice")
+    hint = "v: the 2-D view (the output over the plane, the units, the weights)"
+    text = f"Two inputs, x1 and x2 · {hint}" if first is None else f"{first.text} · {hint}"
+    return {**options, "start_notice": Notice(text, "information")}
 
 
 def with_training_options(config: TrainConfig, args) -> TrainConfig:
