@@ -104,9 +104,10 @@ class TrainerApp(App):
 
     @property
     def settled(self) -> bool:
-        """Every command sent has been applied and training is paused (used by tests)."""
+        """Every command sent has been applied, training is paused and the frame's findings are
+        its own (a key's frame goes out before them: used by tests)."""
         f = self.frame
-        return f is not None and f.applied == self.sent and not f.running
+        return f is not None and f.applied == self.sent and not f.running and f.fresh
 
     # ---- keys (command_table.KEYS) ---------------------------------------------------------
     def send(self, name: str, value: object = None) -> None:

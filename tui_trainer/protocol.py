@@ -69,6 +69,9 @@ class Frame:
     pause_on_trouble: bool = True
     pace: int | None = None             # steps a second; None: as fast as possible
     next_step: NextStep | None = None   # what still blocks a good fit, and the key for it
+    # The findings were computed at this frame's state. False: carried over from an earlier
+    # frame (a key's frame goes out before its findings are computed; a later frame has them).
+    fresh: bool = True
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ class MainScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._rates = {selector: RateLimit(interval) for selector, interval in THROTTLE.items()}
-        self.plan: Plan | None = None
         self._applied = -1  # commands applied as of the last frame
+        self.plan: Plan | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -122,12 +122,10 @@ class MainScreen(Screen):
         if frame is None or not self.is_attached:
             return  # a frame may still arrive while the app tears the screen down
         self.query_one(StatusLine).frame = frame
-        self.query_one("#samples").border_title = samples_title(frame.snapshot)
+        set_border(self.query_one("#samples"), "border_title", samples_title(frame.snapshot))
         activity = self.query_one("#activity")
-        activity.border_subtitle = self.query_one(SignStrip).legend(activity.size.width - 4)
+        set_border(activity, "border_subtitle", self.query_one(SignStrip).legend(activity.size.width - 4))
         now = monotonic()
-        for selector, rate in self._rates.items():
-            if rate.take(now, force=not frame.running):
         urgent = not frame.running or frame.applied != self._applied  # a key's effect: drawn at once
         self._applied = frame.applied
         for selector, rate in self._rates.items():
@@ -146,7 +144,15 @@ class MainScreen(Screen):
         elif isinstance(widget, FitPlot):
             base = frame.diag.baseline
             widget.baseline = base
-            widget.border_subtitle = "" if base is None else baseline_caption(base, frame)
+            set_border(widget, "border_subtitle", "" if base is None else baseline_caption(base, frame))
+
+
+def set_border(widget, attr: str, text: str) -> None:
+    """Set a border title or subtitle only when its text changes: setting one repaints the
+    whole widget (a plot or the table redrawn every frame for nothing)."""
+    if widget.__dict__.get(f"_shown_{attr}") != text:
+        widget.__dict__[f"_shown_{attr}"] = text
+        setattr(widget, attr, text)
 
 
 def baseline_caption(base, frame: Frame) -> str:

@@ -26,12 +26,14 @@ from core.logs.runlog import export_lines
 from ..protocol import Command, Frame, Notice
 from .handlers import Handlers
 from .watching import Watching
-from .pacing import Pacer, RateLimit
+from .pacing import CostShare, Pacer
 
 
 class Session(Watching, Handlers):
     CHUNK_SECONDS = 0.02      # a command waits at most about one chunk
-    FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running
+    FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running,
+    FINDINGS_SHARE = 0.05     # and at most this share of the loop's time (pacing.CostShare)
+    FINDINGS_QUIET = 0.03     # paused: a key's findings once no other key came for this long
     GIL_YIELD = 0.001         # pause after each chunk for a UI thread sharing the GIL (0: none to share)
     EARLIER_STEPS = 4096      # step records kept from before resets (halved, evenly, past this)
 
@@ -45,7 +47,7 @@ class Session(Watching, Handlers):
         self._init_watching(pause_on_trouble, lr_given)
         self._on_notice = on_notice
         self._pacer = Pacer(on_frame, fps)
-        self._findings_rate = RateLimit(self.FINDINGS_INTERVAL)
+        self._findings_rate = CostShare(self.FINDINGS_INTERVAL, self.FINDINGS_SHARE)
         self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
         self._closed = threading.Event()
         self._running = False
@@ -84,17 +86,22 @@ class Session(Watching, Handlers):
         self._loop_done.clear()
         try:
             self._publish(force_findings=True)
+            owed = False  # paused: a key's frame went out without its findings
             while not (self._closed.is_set() or cancelled()):
-                changed = self._drain(block=not self._running)
+                changed = self._drain(block=not self._running,
+                                      timeout=self.FINDINGS_QUIET if owed else 0.1)
                 if self._running and not self._pacer.acked:
                     # A thread backend shares one GIL with the UI: drawing uncontended is what
                     # keeps keys and frames prompt, so training pauses (one frame interval at
                     # most) until the screen has drawn. The training process acks at once.
                     self._pacer.wait_ack(self._pacer.rate.interval)
                     changed = self._drain(block=False) or changed
-                if changed:  # a key's effect goes out first, not after the next chunk
-                    self._publish(force_findings=not self._running)
-                    changed = False
+                if changed:  # a key's effect goes out at once, before the next chunk and the findings
+                    self._publish(force_findings=False, light=True)
+                    owed, changed = not self._running, False
+                elif owed and not self._running:  # the keys have stopped: their findings follow
+                    self._publish(force_findings=True)
+                    owed = False
                 if self._running:
                     self._train_chunk()
                     changed = not self._running  # it stopped (diverged): show that frame
@@ -104,11 +111,11 @@ class Session(Watching, Handlers):
             self._running = False
             self._loop_done.set()
 
-    def _drain(self, block: bool) -> bool:
+    def _drain(self, block: bool, timeout: float = 0.1) -> bool:
         """Apply every queued command; when paused, wait briefly for the first one."""
         changed = False
         try:
-            cmd = self._queue.get(timeout=0.1) if block else self._queue.get_nowait()
+            cmd = self._queue.get(timeout=timeout) if block else self._queue.get_nowait()
         except queue.Empty:
             return False
         while cmd is not None:
@@ -153,17 +160,21 @@ class Session(Watching, Handlers):
         # Let the UI thread take the GIL between chunks.
         time.sleep(self.GIL_YIELD)
 
-    def _publish(self, force_findings: bool) -> None:
-        """Hand the UI a frame now: a change (a key's effect) never waits for the pacer."""
+    def _publish(self, force_findings: bool, light: bool = False) -> None:
+        """Hand the UI a frame now: a change (a key's effect) never waits for the pacer.
+        light: without new findings (a key's frame; they can take far longer than the frame)."""
         now = time.monotonic()
-        with_findings = self._findings_rate.take(now, force=force_findings)
+        with_findings = not light and self._findings_rate.take(now, force=force_findings)
+        t0 = time.perf_counter()
         snap = take_snapshot(self._trainer, with_findings=with_findings and self._with_findings,
                              previous_findings=self._findings,
                              table_view=self._table_view)
+        diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now)
+        fields = self._watch_fields(with_findings, diag)
         if with_findings:
             self._findings = snap.findings
-        diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now)
-        self._pacer.hand(Frame(snap, self._running, self._applied, diag, **self._watch_fields(with_findings, diag)))
+            self._findings_rate.spent(time.perf_counter() - t0)
+        self._pacer.hand(Frame(snap, self._running, self._applied, diag, fresh=with_findings, **fields))
 
     def _notice(self, text: str, severity: str = "information", path: str | None = None) -> None:
         self._notices += 1

@@ -1,8 +1,8 @@
 """How often the screen hears from training: one rate limit, and the UI's acknowledgement.
 
 `RateLimit` is "at most once every `interval` seconds". The session uses it for frames while
-training runs (1/fps) and for the findings (costly: a few times a second); the main screen uses
-it for the panels that cost most to draw.
+training runs (1/fps), and `CostShare` (a RateLimit that also keeps what it costs under a share
+of the time) for the findings; the main screen uses RateLimit for the panels' own rates.
 
 `Pacer` adds the one thing a rate alone cannot know: whether the screen has drawn the last frame.
 The UI acknowledges each frame (`ack`). While it has not, no periodic frame is due, and frames
@@ -43,6 +43,24 @@ class RateLimit:
             self._last = now
             return True
         return False
+
+
+class CostShare(RateLimit):
+    """At most once every `interval` seconds, and rarely enough that what it costs stays under
+    `share` of the time: after a use that took `c` seconds (`spent`), the next waits
+    max(interval, c / share). The findings use it: a diagnosis that grows costly (checks that
+    train copies) then runs less often instead of taking training's time and delaying keys."""
+
+    def __init__(self, interval: float, share: float) -> None:
+        super().__init__(interval)
+        self.share = share
+        self.wait = interval
+
+    def ready(self, now: float) -> bool:
+        return self.elapsed(now) >= self.wait
+
+    def spent(self, seconds: float) -> None:
+        self.wait = max(self.interval, seconds / self.share)
 
 
 class Pacer:

@@ -109,6 +109,8 @@ class SampleTable(ScrollView, can_focus=True):
         self._live = False               # rows come from a session that takes ViewChanged
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._drawn: dict[int, tuple] = {}   # screen line -> key of what it shows
+        self._subtitle = ""
+        self._base: Style | None = None
 
     # ---- data ------------------------------------------------------------------------------
     @property
@@ -139,8 +141,8 @@ class SampleTable(ScrollView, can_focus=True):
         if rows.dead_y_hat is not None and (rows.normalized or rows.dead_y_hat != 0):
             text += f" · dead ŷ = ReLU's 0 → {fit(rows.dead_y_hat, 8)}"
         text += (" · d: dead only" if v.dead_only else "") + (" · w: worst |ŷ−y| first" if v.worst_first else "")
-        if text != self.border_subtitle:
-            self.border_subtitle = text
+        if text != self._subtitle:  # setting it repaints the whole widget, border included
+            self._subtitle = self.border_subtitle = text
 
     def _row_key(self, r: int) -> tuple:
         rows = self.rows
@@ -201,21 +203,31 @@ class SampleTable(ScrollView, can_focus=True):
     # ---- drawing -------------------------------------------------------------------------
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base = None
         self._strips.clear()
         self._drawn.clear()
+
+    @property
+    def base_style(self) -> Style:
+        """The widget's own style (Textual computes rich_style afresh from the CSS on every
+        call, which cost more than drawing the row)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def render_line(self, y: int) -> Strip:
         key = self._line_key(y)
         self._drawn[y] = key
-        strip = self._strips.get((key, self.rich_style))
+        base = self.base_style
+        strip = self._strips.get((key, base))
         if strip is None:
             strip = self._strip(y, key)
-            self._strips.set((key, self.rich_style), strip)
+            self._strips.set((key, base), strip)
         scroll_x = int(self.scroll_offset.x)
-        return strip.crop_extend(scroll_x, scroll_x + self.scrollable_content_region.width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + self.scrollable_content_region.width, base)
 
     def _strip(self, y: int, key: tuple) -> Strip:
-        base = self.rich_style
+        base = self.base_style
         if y == 0:
             cells = [(h.rjust(w), HEAD) for h, w in COLUMNS]
             return self._join(cells, base)
