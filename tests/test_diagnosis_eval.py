@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from core.diagnosis.evaluate import judge, scores
-from core.diagnosis.finding import CODES
+from core.diagnosis.finding import CODES, OWN_CODE_CODES
 from core.diagnosis.labelled_runs import RUNS
 
 SLOW_SECONDS = {"diabetes_relu_8", "diabetes_unnormalised", "diabetes_linear_unit"}
@@ -32,7 +32,8 @@ def test_labelled_run_is_diagnosed_right(run):
 def test_the_catalogue_covers_every_code_with_real_and_healthy_runs():
     assert len(RUNS) >= 25 and len({r.name for r in RUNS}) == len(RUNS)
     assert sum(r.healthy for r in RUNS) >= 8 and sum(r.real for r in RUNS) >= 8
-    assert {c for r in RUNS for c in r.must} == set(CODES)  # every code has a run that must raise it
+    # every code has a run that must raise it (a learner's file's: tests/test_own_model.py)
+    assert {c for r in RUNS for c in r.must} == set(CODES) - set(OWN_CODE_CODES)
     for r in RUNS:
         assert r.healthy or r.must or r.must_not, r.name
         assert not (set(r.must) & set(r.must_not)), r.name

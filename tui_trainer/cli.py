@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                description="Train a small from-scratch NumPy network step by step and see why it fails. "
                            "With no subcommand, opens the interactive TUI on the chosen problem.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--model", metavar="PATH", help="train with your own course functions from a .py file "
+                   "(L_model_forward, compute_cost, L_model_backward, update_parameters, run in a separate "
+                   "process), the reference checking every step beside them (the TUI only)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(sub, common)
@@ -102,5 +105,9 @@ def launch_tui(args) -> int:
     from .commands.common import make_trainer
     from .data_defaults import tui_options
     from .problem_options import with_view_hint
-    trainer = make_trainer(args)
-    return run_tui(trainer, **with_view_hint(tui_options(args), trainer.dataset))
+    if args.model is not None:
+        from .own_model import own_tui
+        trainer, options = own_tui(args)
+    else:
+        trainer, options = make_trainer(args), tui_options(args)
+    return run_tui(trainer, **with_view_hint(options, trainer.dataset))

@@ -13,7 +13,9 @@ from .cures import Cure
 
 CODES = ("dead_output", "dead_hidden", "diverging", "unscaled_data", "high_bias", "high_variance",
          "loss_mismatch", "output_range", "lr_too_low", "vanishing_gradients",
-         "over_regularized", "minibatch_noise", "class_imbalance")  # the last three: findings_problem.py
+         "over_regularized", "minibatch_noise", "class_imbalance",  # these three: findings_problem.py
+         "own_code_differs")  # training a learner's own file (--model): own_code/own_finding.py
+OWN_CODE_CODES = ("own_code_differs",)  # raised only with a learner's file, never by the engine's runs
 
 
 @dataclass(frozen=True)

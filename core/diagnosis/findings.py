@@ -26,6 +26,7 @@ from .findings_problem import batch_noise, class_imbalance, explained, over_regu
 from .findings_setup import OUTPUT_RANGES, SCALE_LIMIT, loss_mismatch, output_range, unscaled_data
 from .findings_training import (FLAT_OUTPUT, GROWTH_FACTOR, LOW_LR_FRACTION, PLATEAU_FRACTION, STUCK_FRACTION,
                                 diverging, lr_too_low, vanishing_gradients)
+from .own_code.own_finding import own_code_differs
 from .trend import last_change_tick
 
 __all__ = ["CODES", "Finding", "diagnose", "DEAD_UNIT_FRACTION", "SCALE_LIMIT", "GROWTH_FACTOR", "LOW_LR_FRACTION",
@@ -39,7 +40,9 @@ def proposals(trainer, ev) -> list[Proposal]:
     div, noise = batch_noise(trainer, ev, div)  # mini-batch jitter is not divergence
     structural = [loss_mismatch(trainer, ev), output_range(trainer, ev)]
     dead = [dead_output(trainer, ev), dead_hidden(trainer, ev)]
-    found += [div, noise, *structural, *dead, unscaled_data(trainer, ev), class_imbalance(trainer, ev)]
+    # A learner's own code leaving the reference (--model) comes first: every other number follows from it.
+    found += [own_code_differs(trainer), div, noise, *structural, *dead, unscaled_data(trainer, ev),
+              class_imbalance(trainer, ev)]
     # A wrong loss or an output that cannot reach the targets explains any stall by itself, and
     # once units or outputs are dead, a stall and a lack of capacity are their symptoms.
     if div is None and math.isfinite(ev.loss) and not any(structural):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.diagnosis.diagnostics import CHECKS
+from core.diagnosis.own_code.own_trainer import FixedByFile
 from core.diagnosis.sample_rows import TableView
 from core.engine.config import LR_MAX, LR_MIN, check_lr_in_range
 from core.logs.csv_log import export_csv
@@ -32,6 +33,13 @@ def shown(path: Path | str) -> str:
     except ValueError:  # another drive (Windows)
         return str(path)
     return str(path) if rel.startswith("..") else rel
+
+
+def stopped_text(t) -> str:
+    """Why training stopped by itself: it diverged, or (--model) the learner's code failed."""
+    if t.status == "diverged":
+        return f"Training diverged: {t.diverged_reason}. Lower the learning rate (-) or reset (0)."
+    return f"Training stopped: {t.diverged_reason}"
 
 
 def next_in(cycle: tuple[str, ...], current: str) -> str:
@@ -68,7 +76,17 @@ class Handlers(ProblemKeys):
         }
         if set(table) != set(P.COMMANDS):  # a new command needs its handler here
             raise RuntimeError(f"commands without a handler or unknown: {set(P.COMMANDS) ^ set(table)}")
-        return table
+        return {name: self._refusable(fn) for name, fn in table.items()}
+
+    def _refusable(self, handler: Callable[[object], None]) -> Callable[[object], None]:
+        """A setting the trainer cannot change (--model: the learner's file fixes it) becomes a
+        notice saying where to change it, not an error that stops the session."""
+        def apply(value) -> None:
+            try:
+                handler(value)
+            except FixedByFile as e:
+                self._notice(str(e), "warning")
+        return apply
 
     # ---- running and stepping ------------------------------------------------------------
     def _toggle_run(self, _=None) -> None:
@@ -83,14 +101,16 @@ class Handlers(ProblemKeys):
         if not self._running and self._can_train():
             t.run(int(n))
             if t.status != "ok":
-                self._notice(f"Training diverged: {t.diverged_reason}.", "error")
+                self._notice(stopped_text(t), "error")
 
     def _can_train(self) -> bool:
-        if self._trainer.status != "ok":
+        t = self._trainer
+        if t.status == "diverged":
             self._notice("Training has diverged: change the learning rate (- / +), an activation, or reset (0) first",
                          "warning")
-            return False
-        return True
+        elif t.status != "ok":  # --model: the learner's code failed; 0 reads the file again
+            self._notice(f"Training stopped: {t.diverged_reason}", "warning")
+        return t.status == "ok"
 
     # ---- the learning rate: refused outside core.engine.config's [LR_MIN, LR_MAX] ----------
     def _scale_lr(self, factor) -> None:

@@ -90,7 +90,8 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
             return Text("")
         t = Text()
         if s.diverged:
-            t.append(f"Diverged: {s.diverged_reason}\n", style="bold red")
+            t.append(f"{'Diverged' if s.status == 'diverged' else 'Stopped'}: {s.diverged_reason}\n",
+                     style="bold red")
         dead_lines(s, t)
         for l, dead_units in enumerate(s.dead_units, start=1):
             n = s.hidden_active[l - 1].shape[0]

@@ -74,7 +74,7 @@ class StatusLine(Widget):
         if self.error:
             out["state"] = item("state", "error", "bold white on red")
         elif s.diverged:
-            out["state"] = item("state", "diverged", "bold white on red")
+            out["state"] = item("state", s.status, "bold white on red")  # diverged, or stopped (--model)
         elif f.running:
             out["state"] = item("state", "running", "bold green")
         elif f.trouble is not None:  # paused by itself: the notice says what happened

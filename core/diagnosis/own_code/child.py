@@ -14,9 +14,11 @@ from __future__ import annotations
 import __future__
 import ast
 import builtins
+import copy
 import faulthandler
 import os
 import pickle
+import signal
 import struct
 import sys
 
@@ -27,6 +29,7 @@ COURSE_NAMES = (
     "linear_forward", "linear_activation_forward", "L_model_forward", "compute_cost",
     "linear_backward", "linear_activation_backward", "L_model_backward", "update_parameters",
 )
+STEP_FUNCTIONS = ("L_model_forward", "compute_cost", "L_model_backward", "update_parameters")
 _MISSING = object()
 
 
@@ -132,6 +135,61 @@ class Learner:
                     self.ns[s] = v
         return ("ok", value, {"line": returned[0], "code": self.line(returned[0])})
 
+    def step(self, X, Y, params, lr, keep_forward: bool, lines: bool):
+        """One gradient-descent step by the learner's four step functions, in one request (the
+        app trains with it: runner.step). ("ok", results) or ("raised", function, where) for
+        the first that raised or returned no (AL, caches). `keep_forward`: also the forward
+        pass's output as it returned, before L_model_backward could change the caches in place
+        (the parent compares it with the reference's). `lines`: each function's return line
+        too, by `call` (a profile hook and a watchdog per call: several times slower, so asked
+        for only when a result needs explaining); else one watchdog for the whole step."""
+        returned = {}
+
+        def traced(name, *args):
+            reply = self.call(name, args, ())
+            if reply[0] != "ok":
+                raise _Stopped(("raised", name, reply[1]))
+            returned[name] = reply[2]
+            return reply[1]
+
+        def fast(name, *args):
+            fn = self.ns[name]
+            try:
+                return fn(*args)
+            except BaseException as e:  # noqa: BLE001 - as in call
+                raise _Stopped(("raised", name, self.where(e, fn))) from None
+        try:
+            # No watchdog thread for a fast step: starting and joining one costs more than the
+            # step on a busy machine. The parent times it and, past the limit, signals
+            # SIGUSR1 for the stuck frames (main) before ending the process.
+            return self._step(traced if lines else fast, returned, X, Y, params, lr, keep_forward)
+        except _Stopped as stop:
+            return stop.reply
+
+    def _step(self, run, returned, X, Y, params, lr, keep_forward):
+        forward = run("L_model_forward", X, params)
+        if not (isinstance(forward, (tuple, list)) and len(forward) == 2):
+            info = returned.get("L_model_forward", {"line": None, "code": ""})
+            return ("raised", "L_model_forward", {"error": f"returned {_kind(forward)}, expected (AL, caches)",
+                                                  "line": info["line"], "code": info["code"], "at_call": False})
+        kept = copy.deepcopy(forward) if keep_forward else None
+        AL, caches = forward
+        cost = run("compute_cost", AL, Y)
+        grads = run("L_model_backward", AL, Y, caches)
+        new = run("update_parameters", params, grads, lr)
+        return ("ok", {"forward": kept, "cost": cost, "grads": grads, "params": new, "lines": returned})
+
+
+class _Stopped(Exception):
+    def __init__(self, reply):
+        self.reply = reply
+
+
+def _kind(x) -> str:
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of {len(x)}"
+    return "None" if x is None else f"a {type(x).__name__}"
+
 
 def main() -> None:
     path, dump_path, limit, skip = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
@@ -145,12 +203,21 @@ def main() -> None:
     os.chdir(folder)
     sys.path.insert(0, folder)  # the learner's own helper modules, as when he runs the file
     learner = Learner(path, Watchdog(dump_path, limit), out)
+    if hasattr(signal, "SIGUSR1"):  # a step runs without a watchdog: the parent asks where it is stuck
+        faulthandler.register(signal.SIGUSR1, file=learner.watchdog.file, all_threads=True)
     learner.load({int(i) for i in skip.split(",") if i})
+    data = ()
     while True:
         try:
             request = receive(proto_in)
         except EOFError:
             return
+        if request[0] == "data":  # X and Y for the steps that follow (sent once, not every step)
+            data = request[1:]
+            continue
+        if request[0] == "step":
+            _reply_step(out, learner.step(*data, *request[1:]))
+            continue
         _, name, args, substitutes = request
         reply = learner.call(name, args, substitutes)
         try:
@@ -159,3 +226,11 @@ def main() -> None:
             send(out, ("raised", {"error": f"the result cannot be sent back ({type(e).__name__}: {e}); "
                                   f"it is {type(reply[1]).__name__}", "line": reply[2]["line"],
                                   "code": reply[2]["code"], "at_call": False}))
+
+
+def _reply_step(out, reply) -> None:
+    try:
+        send(out, reply)
+    except Exception as e:  # noqa: BLE001 - e.g. a function returned something that does not pickle
+        send(out, ("raised", None, {"error": f"the step's results cannot be sent back "
+                                    f"({type(e).__name__}: {e})", "line": None, "code": "", "at_call": False}))

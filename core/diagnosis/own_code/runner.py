@@ -11,6 +11,7 @@ import os
 import pickle
 import re
 import selectors
+import signal
 import struct
 import subprocess
 import sys
@@ -55,6 +56,7 @@ class LearnerProcess:
         self.skip_notes: list[dict] = []
         self.proc: subprocess.Popen | None = None
         self.loaded = Loaded()
+        self._data = None  # (child, X, Y): the child that has X and Y for its steps
         self._dump = tempfile.NamedTemporaryFile(prefix="own-code-", suffix=".dump", delete=False)
         self._dump.close()
         self._stderr = tempfile.TemporaryFile()
@@ -153,20 +155,59 @@ class LearnerProcess:
                 return int(m.group(2)), _source_line(self.path, int(m.group(2)))
         return default, _source_line(self.path, default)
 
-    def call(self, name: str, args: tuple, substitutes: list[str] = ()) -> Outcome:
+    def _exchange(self, *messages, timeout: float | None = None):
+        """Send the messages and read the one reply: (reply, None), or (None, an Outcome saying
+        the child timed out or ended) after which the next request starts a new child.
+        `timeout`: for a request the child does not time itself (a fast step): past it the
+        child is asked for its stuck frames, then ended."""
         if self.proc is None:
             self.start()
         try:
-            send(self.proc.stdin, ("call", name, args, list(substitutes)))
-            reply = self._read(self.time_limit + GRACE)
+            for message in messages:
+                send(self.proc.stdin, message)
+            return self._read(timeout or self.time_limit + GRACE), None
         except (ChildEnded, OSError) as e:
+            if timeout and self.proc.poll() is None:
+                self._ask_where()
             timed_out = Path(self._dump.name).stat().st_size > 0
             self._stop()
             line, code = self._stuck_line()
             if timed_out or "in time" in str(e):
-                return Outcome("timeout", line=line, code=code,
-                               error=f"did not return within {self.time_limit:g} s")
-            return Outcome("crashed", line=line, code=code, error=f"the process running it ended ({e})")
+                return None, Outcome("timeout", line=line, code=code,
+                                     error=f"did not return within {self.time_limit:g} s")
+            return None, Outcome("crashed", line=line, code=code, error=f"the process running it ended ({e})")
+
+    def _ask_where(self) -> None:
+        """SIGUSR1 makes the child dump its frames (child.main); wait a moment for them."""
+        if not hasattr(signal, "SIGUSR1"):
+            return
+        try:
+            os.kill(self.proc.pid, signal.SIGUSR1)
+        except OSError:
+            return
+        deadline = time.monotonic() + 1.0
+        while Path(self._dump.name).stat().st_size == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.02)  # the dump is written in pieces
+
+    def step(self, X, Y, params: dict, learning_rate: float, keep_forward: bool = False, lines: bool = False):
+        """One training step by the learner's four step functions in one request (child.py's
+        Learner.step): its reply, or an Outcome when the child timed out or ended. X and Y go
+        to a child once (and again to a new one, or when they change). The time limit holds
+        for each call with `lines`, else for the whole step."""
+        if self.proc is None:
+            self.start()
+        fresh = self._data is None or any(a is not b for a, b in zip(self._data, (self.proc, X, Y)))
+        reply, failed = self._exchange(*((("data", X, Y),) if fresh else ()),
+                                       ("step", params, learning_rate, keep_forward, lines),
+                                       timeout=4 * self.time_limit + GRACE if lines else self.time_limit)
+        self._data = None if failed else (self.proc, X, Y)  # held: an id is not reused meanwhile
+        return failed if failed else reply
+
+    def call(self, name: str, args: tuple, substitutes: list[str] = ()) -> Outcome:
+        reply, failed = self._exchange(("call", name, args, list(substitutes)))
+        if failed:
+            return failed
         if reply[0] == "ok":
             return Outcome("ok", reply[1], reply[2]["line"], reply[2]["code"])
         info = reply[1]
