@@ -9,7 +9,7 @@ only repeat it. A cross-entropy file with no data given trains on the circle (0/
 from __future__ import annotations
 
 from core.diagnosis.own_code.own_step import OwnModel
-from core.diagnosis.own_code.own_trainer import STOPPED, OwnTrainer
+from core.diagnosis.own_code.own_trainer import LOSS_OF_COST, STOPPED, OwnTrainer
 from core.diagnosis.own_code.probe import Detected, detect
 from core.text import printable
 
@@ -18,7 +18,6 @@ from .data_defaults import tui_options
 from .options import config_and_data
 from .protocol import Notice
 
-LOSS_OF_COST = {"cross-entropy": "bce", "mse": "mse"}
 CLASSIFY_DATASET = "circle"
 
 

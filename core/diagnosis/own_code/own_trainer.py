@@ -32,6 +32,9 @@ from core.engine.trainer import Trainer
 from .beside import Divergence, diverges, reference_for
 from .compare import ATOL, RTOL
 from .own_step import OwnModel, StepResult
+from .probe import detect
+
+LOSS_OF_COST = {"cross-entropy": "bce", "mse": "mse"}
 
 STOPPED = "stopped"  # Trainer.status when the learner's code failed
 CODE_ERROR = 3       # the run's code for it (fast_step's: 1 loss, 2 gradient)
@@ -76,8 +79,25 @@ class OwnTrainer(Trainer):
         super()._setup(seed, batch_base, epochs_at_base)
 
     def reset(self, seed: int | None = None) -> None:
-        self.model.reload()  # the learner may have fixed the file meanwhile
+        """Back to step 0 reading the file anew: the learner may have fixed it meanwhile, even
+        its activations or its cost (read again, as at the start)."""
+        self.model.reload()
+        self._follow_file()
         super().reset(seed)
+
+    def _follow_file(self) -> None:
+        proc = self.model.process()
+        if isinstance(proc, str):
+            return  # the first step says why it cannot run
+        found = detect(proc, self.config.leaky_slope)
+        c = self.config
+        if found.output not in (None, c.output_activation):
+            Trainer.set_output_activation(self, found.output)  # an event, as the key would log
+        if found.hidden not in (None, c.hidden_activation):
+            Trainer.set_hidden_activation(self, found.hidden)
+        loss = LOSS_OF_COST.get(found.cost)
+        if loss not in (None, c.loss) and (loss == "mse" or fits_cross_entropy(self)):
+            self.config = self.config.with_(loss=loss)  # reset() prepares the data for it
 
     def _diverge(self, code: int) -> None:
         if code != CODE_ERROR:
@@ -165,6 +185,9 @@ def own_loop(t: OwnTrainer, forward, backward, write_row):
             backward()
             if t.divergence is None and not agrees(t, mine, J, names):
                 t.investigate(step0 + (seq - seq0))
+                if t.divergence is not None:  # stop at θ of the step it names: the screen shows it
+                    done -= 1
+                    break
             loss = mine.cost
             if not loss <= ceiling:
                 code, bad_loss = 1, float(loss)
@@ -210,3 +233,9 @@ def close(got, want) -> bool:
     with np.errstate(invalid="ignore", over="ignore"):
         scale = float(np.max(np.abs(want))) if want.size else 0.0
         return bool(np.all(np.abs(got - want) <= ATOL * max(1.0, scale) + RTOL * np.abs(want)))
+
+
+def fits_cross_entropy(t: OwnTrainer) -> bool:
+    """Cross-entropy needs a sigmoid output and targets in [0, 1] (options.check_loss_fits)."""
+    Y = t.dataset.Y
+    return t.config.output_activation == "sigmoid" and bool(((Y >= 0) & (Y <= 1)).all())
