@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
 from ..engine.rewind import step_back
+from .findings_problem import batch_noise_only
 from .trend import last_change_tick, loss_trend
 
 QUARTERS = 4            # a hidden layer is reported as its dead share passes 1/4, 2/4, 3/4, all
@@ -97,9 +99,15 @@ class TroubleWatch:
         """should_stop for Trainer.run: true once the newest row's dead counts differ from the
         row before. Trainer.run calls it before every step, so after k calls this run has
         committed k − 1 rows (the fast step's loop, core/engine/fast_step.py make_loop)."""
+        if trainer.batch < trainer.m:
+            # A mini-batch's dead counts change with its samples from step to step: not news.
+            # The whole set's dead samples are compared after the run instead (begin).
+            self._stopped = False
+            return None
         hist, col = trainer.history, trainer.history.col
-        cols = [col["dead_output"], *(col[f"dead_hidden{l}"] for l in range(1, trainer.L))]
-        rows, n, seq0 = hist.row_views, len(hist.row_views), hist.seq
+        # itemgetter: the dead counts of a row in one C call (this runs before every step)
+        counts = itemgetter(col["dead_output"], *(col[f"dead_hidden{l}"] for l in range(1, trainer.L)))
+        rows, n, seq0 = hist.row_views, len(hist.row_views), hist.seq - 2  # call k: row seq + k − 2
         calls, last = 0, None
         self._stopped = False
 
@@ -108,12 +116,11 @@ class TroubleWatch:
             calls += 1
             if calls == 1:
                 return False
-            row = rows[(seq0 + calls - 2) % n]
-            counts = [row[k] for k in cols]
-            if last is not None and counts != last:
+            now = counts(rows[(seq0 + calls) % n])   # the row committed last
+            if now != last and last is not None:
                 self._stopped = True
                 return True
-            last = counts
+            last = now
             return False
         return should_stop
 
@@ -164,7 +171,8 @@ class TroubleWatch:
         trend = loss_trend(trainer)
         if trend is None:
             return None
-        if trend.growth >= GROWTH and trend.rising_steps >= 3:
+        # With mini-batches the step losses jump with their batch: ask the whole set (findings_problem).
+        if trend.growth >= GROWTH and trend.rising_steps >= 3 and not batch_noise_only(trainer):
             return self._once(trainer, "diverging", f"the loss grew {trend.growth:.3g}x from its recent low "
                                                     f"{trend.min_loss:.4g} to {trend.last_loss:.4g}")
         if trend.steps >= STALL_SPAN and trend.settled and math.isfinite(trend.last_loss) and not good_fit(trainer):
