@@ -81,3 +81,29 @@ def test_bce_on_real_targets_is_still_refused_in_one_line(capsys, sine_csv):
     assert main(["run", "--data", path, "--loss", "bce", "--steps", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--loss bce needs targets in [0, 1]" in err
+
+
+async def test_the_tui_says_which_defaults_it_chose(sine_csv, tmp_path, settle):
+    from tui_trainer.app import TrainerApp
+    from tui_trainer.cli import build_parser
+    from tui_trainer.commands.common import make_trainer
+    from tui_trainer.data_defaults import tui_options
+    from tui_trainer.widgets.notice_line import NoticeLine
+
+    path, _ = sine_csv
+    args = build_parser().parse_args(["--data", path])
+    trainer = make_trainer(args)
+    options = tui_options(args)
+    assert options["lr_given"] is False
+    app = TrainerApp(trainer, runs_dir=tmp_path / "runs", pause_on_trouble=False, **options)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = app.main.query_one(NoticeLine).render().plain
+        assert shown.startswith("Defaults for your data: normalize on") and "output activation linear" in shown
+        assert "2/λmax" in shown
+    given = build_parser().parse_args(["--data", path, "--lr", "0.01", "--normalize", "--output-activation", "linear"])
+    make_trainer(given)
+    assert tui_options(given)["lr_given"] is True
+    story = build_parser().parse_args([])
+    make_trainer(story)
+    assert tui_options(story)["start_notice"] is None  # the story's own settings need no notice
