@@ -78,7 +78,7 @@ def test_correct_code_trains_with_the_engines_loss_curve(source, config, data):
 def test_story_mistakes_leave_the_reference_at_step_0_in_dW2():
     t = OwnTrainer(STORY.with_(output_activation="relu"), story_problem(), OwnModel(STORY_BAD))
     try:
-        assert t.run(50) == 0 and t.step_count == 0  # it stops at θ of the step that leaves the reference
+        assert t.run(50, lambda: False) == 0 and t.step_count == 0  # a watched run stops at θ of that step
         d = t.divergence
         assert (d.step, d.function, d.tensor, d.likely_mistake) == (0, "L_model_backward", "dW2", "dAL_from_activation")
         assert d.max_abs_error > 1e3 and f"story_mistakes.py:{line_of(STORY_BAD, 'return grads')}" in d.returned_at
@@ -193,3 +193,68 @@ def test_bad_input_is_one_line_and_status_2(argv, says, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert says in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+# ---- in the TUI (Pilot) ------------------------------------------------------------------------
+
+SIZE = (120, 40)
+
+
+def own_app(tmp_path, path: Path, config, backend: str = "thread", time_limit: float = 2.0):
+    from tui_trainer.app import TrainerApp
+    t = OwnTrainer(config, story_problem(), OwnModel(path, display=path.name, time_limit=time_limit))
+    return TrainerApp(t, runs_dir=tmp_path / "runs", backend=backend, pause_on_trouble=False)
+
+
+def texts(app) -> tuple[str, str, str]:
+    """(status line, notice line, findings panel) as shown."""
+    from tui_trainer.widgets.findings_panel import FindingsPanel
+    from tui_trainer.widgets.notice_line import NoticeLine
+    from tui_trainer.widgets.status_line import StatusLine
+    return tuple(app.main.query_one(w).render().plain for w in (StatusLine, NoticeLine, FindingsPanel))
+
+
+@pytest.mark.parametrize("backend", ["thread", "process"])
+async def test_the_story_file_in_the_tui_shows_where_it_leaves_the_reference(tmp_path, settle, wait_until, backend):
+    app = own_app(tmp_path, STORY_BAD, STORY.with_(output_activation="relu"), backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: app.settled and app.frame.snapshot.step == 1 and any(
+            f.code == "own_code_differs" for f in app.frame.snapshot.findings), what="the finding")
+        status, _, findings = texts(app)
+        assert "step 1" in status and "output relu" in status
+        assert "own_code_differs: step 0: your L_model_backward" in " ".join(findings.split())
+        await pilot.press("a")  # the file fixes the output activation: a notice, no change
+        await wait_until(pilot, lambda: "your code's" in texts(app)[1], what="the refusal")
+        assert "L_model_forward" in texts(app)[1] and app.frame.snapshot.output_activation == "relu"
+
+
+async def test_a_raising_file_in_the_tui_stops_with_its_line(tmp_path, settle, wait_until):
+    path = variant(tmp_path, STORY_OK, "    m = A_prev.shape[1]\n", "    m = A_prev.shape[1] * 0\n    m = 1 / m\n")
+    app = own_app(tmp_path, path, STORY)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.settled and app.frame.snapshot.status == STOPPED, what="the stop")
+        status, notice, findings = texts(app)
+        where = f"mine.py:{line_of(path, 'm = 1 / m')}"
+        assert "state stopped" in status and "step 0" in status
+        assert notice.startswith("Training stopped: your code stopped training at step 0: L_model_backward: "
+                                 "ZeroDivisionError") and where in notice
+        assert "Stopped: your code stopped training" in findings and "Traceback" not in notice + findings
+        path.write_text(STORY_OK.read_text())  # fixed: 0 reads the file again and training goes on
+        await pilot.press("0", "space")
+        await wait_until(pilot, lambda: app.settled and app.frame.snapshot.step == 1, what="a step of the fixed file")
+        assert app.frame.snapshot.status == "ok"
+
+
+def test_the_gradient_check_checks_the_learners_gradient():
+    from core.diagnosis.diagnostics import engine_gradient_check
+    for path, output, band in ((STORY_OK, "linear", {"good", "acceptable"}), (STORY_BAD, "relu", {"wrong"})):
+        t = OwnTrainer(STORY.with_(output_activation=output), story_problem(), OwnModel(path))
+        try:
+            checks = {c.name: c.band for c in engine_gradient_check(t).tensors}
+            assert checks["W2"] in band, (path.name, checks)
+        finally:
+            t.model.close()

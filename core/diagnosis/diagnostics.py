@@ -89,9 +89,13 @@ def engine_gradient_check(trainer) -> GradCheck:
     copy, against centred differences of J: proves the backprop that is actually used."""
     c, d = trainer.config, trainer.data
     params = trainer.parameters()
-    copy = trainer.clone(batch_size=0)  # the whole training set, as the centred differences see it
-    copy.run(1)  # computes m·∇J at `params` into copy.grads, then updates the copy only
-    grads = {k: v / trainer.m for k, v in copy.grads.items()}
+    own = getattr(trainer, "own_gradient", None)  # --model: the learner's L_model_backward is what trains
+    if own is not None:
+        grads = own()
+    else:
+        copy = trainer.clone(batch_size=0)  # the whole training set, as the centred differences see it
+        copy.run(1)  # computes m·∇J at `params` into copy.grads, then updates the copy only
+        grads = {k: v / trainer.m for k, v in copy.grads.items()}
     with np.errstate(all="ignore"):
         checks = gradient_check(d.X, d.Y, params, c.hidden_activation, c.output_activation, c.loss,
                                 c.leaky_slope, grads=grads, l2=c.l2, l1=c.l1)

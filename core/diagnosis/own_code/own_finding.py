@@ -16,7 +16,11 @@ def own_code_differs(trainer) -> Proposal | None:
     d = getattr(trainer, "divergence", None)
     if d is None:
         return None
-    where = f" ({d.returned_at})" if d.returned_at else ""
-    message = (f"step {d.step}: your {d.function}{where} leaves the reference at the same θ: {d.message}"
-               + (f". Likely mistake: {d.explanation}" if d.explanation else ""))
+    message = f"step {d.step}: {divergence_text(d)}" + (f". Likely mistake: {d.explanation}" if d.explanation else "")
     return Proposal(CODE, message, d.to_dict())
+
+
+def divergence_text(d) -> str:
+    """'your L_model_backward (file:line `code`) leaves the reference at the same θ: dW2 differs: ...'"""
+    where = f" ({d.returned_at})" if d.returned_at else ""
+    return f"your {d.function}{where} leaves the reference at the same θ: {d.message}"

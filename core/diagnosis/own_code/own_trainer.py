@@ -127,6 +127,14 @@ class OwnTrainer(Trainer):
             return None
         return result
 
+    def own_gradient(self) -> dict:
+        """The learner's gradient at the current θ, for the gradient check (diagnostics.py);
+        ValueError saying why when the learner's code fails."""
+        result = self.model.step(self.data.X, self.data.Y, self.params, self.config.lr)
+        if isinstance(result, str):
+            raise ValueError(result)
+        return {"d" + k: np.asarray(result.grads["d" + k], dtype=float) for k in self.params}
+
     def investigate(self, step: int) -> None:
         """The learner's step disagreed with the engine's at this θ: the same step again with
         its forward output, compared function by function with the course's reference."""
@@ -185,8 +193,8 @@ def own_loop(t: OwnTrainer, forward, backward, write_row):
             backward()
             if t.divergence is None and not agrees(t, mine, J, names):
                 t.investigate(step0 + (seq - seq0))
-                if t.divergence is not None:  # stop at θ of the step it names: the screen shows it
-                    done -= 1
+                if t.divergence is not None and should_stop is not None:
+                    done -= 1  # a watched run (pause on trouble) stops at θ of the step it names
                     break
             loss = mine.cost
             if not loss <= ceiling:
