@@ -51,12 +51,6 @@ def line_of(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
 
 
-def run_all(t, n: int) -> None:
-    """n steps, past the stop at a divergence (run stops there so the screen can show it)."""
-    while t.step_count < n and t.status == "ok":
-        t.run(n - t.step_count)
-
-
 # ---- the loss curve: the learner's correct code is the engine ---------------------------------
 
 @pytest.mark.parametrize("source, config, data", [(COURSE, CIRCLE, circle), (STORY_OK, STORY, story_problem)],
@@ -200,10 +194,10 @@ def test_bad_input_is_one_line_and_status_2(argv, says, capsys):
 SIZE = (120, 40)
 
 
-def own_app(tmp_path, path: Path, config, backend: str = "thread", time_limit: float = 2.0):
+def own_app(tmp_path, path: Path, config, backend: str = "thread", time_limit: float = 2.0, pause: bool = False):
     from tui_trainer.app import TrainerApp
     t = OwnTrainer(config, story_problem(), OwnModel(path, display=path.name, time_limit=time_limit))
-    return TrainerApp(t, runs_dir=tmp_path / "runs", backend=backend, pause_on_trouble=False)
+    return TrainerApp(t, runs_dir=tmp_path / "runs", backend=backend, pause_on_trouble=pause)
 
 
 def texts(app) -> tuple[str, str, str]:
@@ -214,16 +208,18 @@ def texts(app) -> tuple[str, str, str]:
     return tuple(app.main.query_one(w).render().plain for w in (StatusLine, NoticeLine, FindingsPanel))
 
 
-@pytest.mark.parametrize("backend", ["thread", "process"])
+@pytest.mark.parametrize("backend", ["thread", pytest.param("process", marks=pytest.mark.slow)])
 async def test_the_story_file_in_the_tui_shows_where_it_leaves_the_reference(tmp_path, settle, wait_until, backend):
-    app = own_app(tmp_path, STORY_BAD, STORY.with_(output_activation="relu"), backend)
+    app = own_app(tmp_path, STORY_BAD, STORY.with_(output_activation="relu"), backend, pause=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("space")
-        await wait_until(pilot, lambda: app.settled and app.frame.snapshot.step == 1 and any(
+        await pilot.press("r")  # pause on trouble: it stops at the step that leaves the reference
+        await wait_until(pilot, lambda: app.settled and any(
             f.code == "own_code_differs" for f in app.frame.snapshot.findings), what="the finding")
-        status, _, findings = texts(app)
-        assert "step 1" in status and "output relu" in status
+        status, notice, findings = texts(app)
+        assert "step 0" in status and "output relu" in status and "paused on trouble" in status
+        assert notice.startswith("Paused: Step 0: your L_model_backward (story_mistakes.py:")
+        assert "dW2 differs" in notice
         assert "own_code_differs: step 0: your L_model_backward" in " ".join(findings.split())
         await pilot.press("a")  # the file fixes the output activation: a notice, no change
         await wait_until(pilot, lambda: "your code's" in texts(app)[1], what="the refusal")

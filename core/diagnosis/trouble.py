@@ -24,6 +24,7 @@ import numpy as np
 
 from ..engine.rewind import step_back
 from .findings_problem import batch_noise_only
+from .own_code.own_finding import divergence_text
 from .trend import last_change_tick, loss_trend
 
 QUARTERS = 4            # a hidden layer is reported as its dead share passes 1/4, 2/4, 3/4, all
@@ -34,7 +35,7 @@ STALL_SPAN = 200        # a stall is judged on at least this many steps since th
 @dataclass(frozen=True)
 class Trouble:
     """What went wrong, at which step; samples are positions in the training split."""
-    kind: str                         # dead_output | dead_hidden | diverged | diverging | stalled
+    kind: str                         # dead_output | dead_hidden | diverged | diverging | stalled | own_code
     step: int
     text: str
     samples: tuple[int, ...] = ()     # newly dead output samples
@@ -133,6 +134,9 @@ class TroubleWatch:
             self._stopped = False
             step_back(trainer)
             return self._dead_news(trainer, dead_sets(trainer))
+        own = getattr(trainer, "divergence", None)  # --model: the run stopped where the learner's code
+        if own is not None and own.step == trainer.step_count:
+            return self._once(trainer, "own_code", divergence_text(own))
         return self._trend_news(trainer)
 
     # ---- samples and units ---------------------------------------------------------------
