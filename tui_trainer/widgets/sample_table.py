@@ -25,6 +25,7 @@ from core.diagnosis.sample_rows import MAX_ROWS, SampleRows, TableView, select
 from core.diagnosis.snapshot import Snapshot
 
 from .fmt import fit, sign_glyph
+from .trouble_mark import is_marked, mark, marked_rows
 
 # (heading, width): the numbers are fitted to their width with the exponent intact (fmt.fit).
 COLUMNS = (("#", 5), ("set", 3), ("x", 8), ("y", 8), ("ŷ", 8), ("Z^[L]", 8), ("sign", 4), ("ŷ − y", 8))
@@ -35,7 +36,6 @@ DEV = Style(color="cyan")
 HEAD = Style(bold=True)
 PENDING = Style(dim=True)
 CURSOR = Style(reverse=True)
-TROUBLE = Style(color="white", bgcolor="red", bold=True)  # the sample that made training pause
 
 
 def row_texts(rows: SampleRows, k: int) -> tuple[str, ...]:
@@ -83,23 +83,13 @@ class SampleTable(ScrollView, can_focus=True):
     snapshot: var[Snapshot | None] = var(None, always_update=True)
     """The snapshot whose samples the table shows (set every frame; redraws only what changed)."""
     highlight: var[frozenset] = var(frozenset())
-    """Training-split positions to mark: the samples whose death paused training (protocol.Frame.trouble)."""
+    """Training-split positions to mark: the samples whose death paused training (trouble_mark.py)."""
 
     def watch_highlight(self, marked: frozenset) -> None:
         self._refresh_changed()
-        rows = self.rows
-        if not marked or rows is None:
-            return
-        hits = [k for k in range(len(rows)) if not rows.dev[k] and int(rows.index[k]) in marked]
-        top, page = int(self.scroll_offset.y), self._page()
-        if hits and not top <= rows.start + hits[0] < top + page:  # bring the first one into view
-            self.scroll_to(y=rows.start + hits[0], animate=False)
-
-    def _marked(self, r: int) -> bool:
-        rows = self.rows
-        k = r - (rows.start if rows else 0)
-        return bool(self.highlight) and rows is not None and 0 <= k < len(rows) and not rows.dev[k] \
-            and int(rows.index[k]) in self.highlight
+        hits, top, page = marked_rows(self.rows, marked), int(self.scroll_offset.y), self._page()
+        if hits and not top <= self.rows.start + hits[0] < top + page:  # bring the first one into view
+            self.scroll_to(y=self.rows.start + hits[0], animate=False)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -158,7 +148,7 @@ class SampleTable(ScrollView, can_focus=True):
         if y == 0:
             return ("head",)
         r = int(self.scroll_offset.y) + y - 1
-        return (self._row_key(r), self.has_focus and r == self.cursor_row, self._marked(r))
+        return (self._row_key(r), self.has_focus and r == self.cursor_row, is_marked(self.rows, r, self.highlight))
 
     def _refresh_changed(self) -> None:
         """Refresh only the lines on screen whose row changed since they were drawn."""
@@ -243,8 +233,7 @@ class SampleTable(ScrollView, can_focus=True):
             style = DEAD if dead else SIGN.get(text) if name == "sign" else DEV if dev and name in ("#", "set") else None
             cells.append((text.rjust(width), style))
         strip = self._join(cells, base)
-        if marked:  # over the cells' own styles (apply_style would put it under them)
-            strip = Strip(Segment.apply_style(strip, post_style=TROUBLE), WIDTH)
+        strip = mark(strip, WIDTH) if marked else strip
         return strip.apply_style(CURSOR) if cursor else strip
 
     @staticmethod
