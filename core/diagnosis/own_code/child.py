@@ -159,10 +159,13 @@ class Learner:
             except BaseException as e:  # noqa: BLE001 - as in call
                 raise _Stopped(("raised", name, self.where(e, fn))) from None
         try:
-            # No watchdog thread for a fast step: starting and joining one costs more than the
-            # step on a busy machine. The parent times it and, past the limit, signals
-            # SIGUSR1 for the stuck frames (main) before ending the process.
-            return self._step(traced if lines else fast, returned, X, Y, params, lr, keep_forward)
+            if lines:
+                return self._step(traced, returned, X, Y, params, lr, keep_forward)
+            # No watchdog thread for a fast step (starting and joining one costs more than the
+            # step on a busy machine): a timer signal, whose handler (main) dumps the stuck
+            # frames and ends the process, as the watchdog does.
+            with _Alarm(self.watchdog.limit):
+                return self._step(fast, returned, X, Y, params, lr, keep_forward)
         except _Stopped as stop:
             return stop.reply
 
@@ -178,6 +181,19 @@ class Learner:
         grads = run("L_model_backward", AL, Y, caches)
         new = run("update_parameters", params, grads, lr)
         return ("ok", {"forward": kept, "cost": cost, "grads": grads, "params": new, "lines": returned})
+
+
+class _Alarm:
+    def __init__(self, limit: float):
+        self.limit = limit if hasattr(signal, "setitimer") else 0.0
+
+    def __enter__(self):
+        if self.limit:
+            signal.setitimer(signal.ITIMER_REAL, self.limit)
+
+    def __exit__(self, *exc):
+        if self.limit:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 class _Stopped(Exception):
@@ -203,8 +219,8 @@ def main() -> None:
     os.chdir(folder)
     sys.path.insert(0, folder)  # the learner's own helper modules, as when he runs the file
     learner = Learner(path, Watchdog(dump_path, limit), out)
-    if hasattr(signal, "SIGUSR1"):  # a step runs without a watchdog: the parent asks where it is stuck
-        faulthandler.register(signal.SIGUSR1, file=learner.watchdog.file, all_threads=True)
+    if hasattr(signal, "setitimer"):  # a fast step's time limit: dump the stuck frames, then end (chain)
+        faulthandler.register(signal.SIGALRM, file=learner.watchdog.file, all_threads=True, chain=True)
     learner.load({int(i) for i in skip.split(",") if i})
     data = ()
     while True:

@@ -11,7 +11,6 @@ import os
 import pickle
 import re
 import selectors
-import signal
 import struct
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .child import send
+from .child import STEP_FUNCTIONS, send
 
 PROJECT_ROOT = str(Path(__file__).resolve().parents[3])
 BOOT = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
@@ -155,20 +154,18 @@ class LearnerProcess:
                 return int(m.group(2)), _source_line(self.path, int(m.group(2)))
         return default, _source_line(self.path, default)
 
-    def _exchange(self, *messages, timeout: float | None = None):
+    def _exchange(self, *messages, calls: int = 1):
         """Send the messages and read the one reply: (reply, None), or (None, an Outcome saying
-        the child timed out or ended) after which the next request starts a new child.
-        `timeout`: for a request the child does not time itself (a fast step): past it the
-        child is asked for its stuck frames, then ended."""
+        the child timed out or ended) after which the next request starts a new child. The
+        child times each request itself (`calls` time limits at most) and ends when one runs
+        over, leaving where it was stuck in the dump."""
         if self.proc is None:
             self.start()
         try:
             for message in messages:
                 send(self.proc.stdin, message)
-            return self._read(timeout or self.time_limit + GRACE), None
+            return self._read(calls * self.time_limit + GRACE), None
         except (ChildEnded, OSError) as e:
-            if timeout and self.proc.poll() is None:
-                self._ask_where()
             timed_out = Path(self._dump.name).stat().st_size > 0
             self._stop()
             line, code = self._stuck_line()
@@ -176,19 +173,6 @@ class LearnerProcess:
                 return None, Outcome("timeout", line=line, code=code,
                                      error=f"did not return within {self.time_limit:g} s")
             return None, Outcome("crashed", line=line, code=code, error=f"the process running it ended ({e})")
-
-    def _ask_where(self) -> None:
-        """SIGUSR1 makes the child dump its frames (child.main); wait a moment for them."""
-        if not hasattr(signal, "SIGUSR1"):
-            return
-        try:
-            os.kill(self.proc.pid, signal.SIGUSR1)
-        except OSError:
-            return
-        deadline = time.monotonic() + 1.0
-        while Path(self._dump.name).stat().st_size == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.02)  # the dump is written in pieces
 
     def step(self, X, Y, params: dict, learning_rate: float, keep_forward: bool = False, lines: bool = False):
         """One training step by the learner's four step functions in one request (child.py's
@@ -200,7 +184,7 @@ class LearnerProcess:
         fresh = self._data is None or any(a is not b for a, b in zip(self._data, (self.proc, X, Y)))
         reply, failed = self._exchange(*((("data", X, Y),) if fresh else ()),
                                        ("step", params, learning_rate, keep_forward, lines),
-                                       timeout=4 * self.time_limit + GRACE if lines else self.time_limit)
+                                       calls=len(STEP_FUNCTIONS) if lines else 1)
         self._data = None if failed else (self.proc, X, Y)  # held: an id is not reused meanwhile
         return failed if failed else reply
 
