@@ -44,6 +44,7 @@ def make_own_trainer(args) -> tuple[OwnTrainer, Notice]:
     trainer = OwnTrainer(config, data, model)
     if isinstance(proc, str):  # it cannot run at all: said at once, in the app
         trainer.status, trainer.diverged_reason = STOPPED, f"your code cannot run: {proc}"
+        return trainer, Notice(f"Your code cannot run: {proc}. Fix it, then 0 reads the file again", "error")
     return trainer, Notice(start_text(model.display, config, notes))
 
 

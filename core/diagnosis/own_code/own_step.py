@@ -56,7 +56,7 @@ class OwnModel:
             return self._proc
         problem = syntax_error(self.path)
         if problem:
-            return f"{problem['error']} at {self.where(problem['line'], problem['code'])}: the file cannot run"
+            return f"{problem['error']} at {self.where(problem['line'], problem['code'])}"
         proc = LearnerProcess(self.path, self.time_limit)
         try:
             loaded = proc.start()
@@ -109,7 +109,7 @@ class OwnModel:
 
     def _ended(self, o: Outcome) -> str:
         if o.kind == "timeout":
-            return (f"your code did not return within {self.time_limit:g} s; still running at "
+            return (f"no answer within {self.time_limit:g} s; still running at "
                     f"{self.where(o.line, o.code)} — an infinite loop?")
         last = f"; last at {self.where(o.line, o.code)}" if o.line else ""
         return f"the process running your code ended ({o.error}){last}"
