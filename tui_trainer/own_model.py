@@ -78,6 +78,7 @@ def apply_detected(args, found: Detected, display: str) -> list[str]:
 
 
 def start_text(display: str, config, notes: list[str]) -> str:
-    text = (f"Training with your code: {printable(display)} (cost {config.loss}, {config.hidden_activation} "
+    cost = {"bce": "cross-entropy"}.get(config.loss, config.loss)
+    text = (f"Training with your code: {printable(display)} (cost {cost}, {config.hidden_activation} "
             f"hidden, {config.output_activation} output); the reference checks each step at the same θ")
     return "; ".join([text, *notes])

@@ -5,6 +5,11 @@ cases (cases.py), compares each output in the course's layout (compare.py, cours
 a likely mistake only when a planted variant from the catalogue reproduces it (catalogue.py,
 judge.py). Reads the engine only.
 
+Training with the learner's functions (`tui-trainer --model`): own_trainer.py (a Trainer whose
+step is the file's, one request per step: own_step.py), beside.py (the reference's step at the
+same θ and the first divergence), probe.py (the cost and activations the file uses) and
+own_finding.py (the `own_code_differs` finding). lockstep.py does the same headless, on arrays.
+
 The names below load on first use: the child process imports this package for course.py only,
 and should not pay for the rest at every start.
 """
