@@ -357,18 +357,19 @@ async def test_table_shows_dev_rows_dead_only_and_worst_first(tui_app, settle):
         rows = table.rows
         assert (rows.m_train, rows.m_dev, table.row_count) == (16, 4, 20)
         assert sum("dev" in table_line(table, 1 + r)[0] for r in range(20)) == 4
-        assert "training units" in table.border_subtitle and "data units" in table.border_subtitle
         await pilot.press("d")
         await settle(pilot)
         assert table.row_count == rows.dead_total > 0 and table.rows.dead.all()
+        assert table_line(table, 0)[0].startswith(f"dead rows only (d): {rows.dead_total} of 20 rows")
         await pilot.press("d", "w")
         await settle(pilot)
         err = np.abs(table.rows.y_hat - table.rows.y)
         assert table.row_count == 20 and np.all(np.diff(err) <= 0)
-        assert "worst" in table.border_subtitle
+        assert table_line(table, 0)[0].startswith("worst |ŷ − y| first (w)")
+        assert table_line(table, 1)[0].split()[:3] == ["#", "set", "x"]
 
 
-async def test_table_says_what_a_dead_sample_predicts_under_normalisation(tui_app, settle):
+async def test_table_says_which_units_and_what_a_dead_sample_predicts_under_normalisation(tui_app, settle):
     app = tui_app(normalize=True, lr=0.05)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -378,8 +379,9 @@ async def test_table_says_what_a_dead_sample_predicts_under_normalisation(tui_ap
         table = app.main.query_one(SampleTable)
         rows = table.rows
         assert rows.normalized and rows.dead_y_hat == pytest.approx(float(np.mean(snap(app).y)))
-        if rows.dead.any():
-            assert "dead ŷ = ReLU's 0 →" in table.border_subtitle
+        assert np.all(rows.y_hat[rows.dead] == pytest.approx(rows.dead_y_hat))
+        units = table_line(table, 1)[0].split()
+        assert units == ["data", "data", "data", "train", "data"]  # under x y ŷ Z^[L] ŷ − y
 
 
 async def test_findings_panel_counts_dead_samples_and_units(tui_app, settle):

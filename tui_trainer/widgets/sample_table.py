@@ -9,8 +9,6 @@ the screen does not grow with m; a replay's snapshot has no window and the table
 the snapshot's own arrays."""
 from __future__ import annotations
 
-import numpy as np
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
@@ -21,38 +19,11 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from core.diagnosis.sample_rows import MAX_ROWS, SampleRows, TableView, select
+from core.diagnosis.sample_rows import MAX_ROWS, SampleRows, TableView
 from core.diagnosis.snapshot import Snapshot
 
-from .fmt import fit, sign_glyph
+from .table_lines import CURSOR, WIDTH, heading_strip, pending_strip, row_strip, snapshot_rows
 from .trouble_mark import is_marked, mark, marked_rows
-
-# (heading, width): the numbers are fitted to their width with the exponent intact (fmt.fit).
-COLUMNS = (("#", 5), ("set", 3), ("x", 8), ("y", 8), ("ŷ", 8), ("Z^[L]", 8), ("sign", 4), ("ŷ − y", 8))
-WIDTH = sum(w for _, w in COLUMNS) + len(COLUMNS) - 1
-DEAD = Style(color="red", bold=True)
-SIGN = {"+": Style(color="green"), "−": Style(color="red"), "0": Style(dim=True)}
-DEV = Style(color="cyan")
-HEAD = Style(bold=True)
-PENDING = Style(dim=True)
-CURSOR = Style(reverse=True)
-
-
-def row_texts(rows: SampleRows, k: int) -> tuple[str, ...]:
-    """The cells of row k of the window, each fitted to its column."""
-    z = float(rows.Z_L[k])
-    w = dict(COLUMNS)
-    return (str(int(rows.index[k])), "dev" if rows.dev[k] else "", fit(rows.x[k], w["x"]), fit(rows.y[k], w["y"]),
-            fit(rows.y_hat[k], w["ŷ"]), fit(z, w["Z^[L]"]), sign_glyph(z),
-            fit(float(rows.y_hat[k]) - float(rows.y[k]), w["ŷ − y"]))
-
-
-def snapshot_rows(s: Snapshot, view: TableView) -> SampleRows:
-    """A window from a snapshot's own arrays (train rows only): for snapshots with no table."""
-    dead_y_hat = float(s.y_hat[s.dead][0]) if s.dead.any() else (0.0 if s.output_can_die and not s.normalize else None)
-    return select(view, np.arange(s.m), np.zeros(s.m, dtype=bool), s.x, s.y, s.y_hat, s.Z_L, s.dead,
-                  s.normalize, dead_y_hat)
-
 
 class SampleTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
@@ -99,8 +70,8 @@ class SampleTable(ScrollView, can_focus=True):
         self._live = False               # rows come from a session that takes ViewChanged
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._drawn: dict[int, tuple] = {}   # screen line -> key of what it shows
-        self._subtitle = ""
         self._base: Style | None = None
+        self._head_lines: tuple = (("names",),)  # the heading lines (_heads)
 
     # ---- data ------------------------------------------------------------------------------
     @property
@@ -115,24 +86,29 @@ class SampleTable(ScrollView, can_focus=True):
 
     def _set_rows(self, rows: SampleRows) -> None:
         self.rows = rows
-        size = Size(WIDTH, rows.total + 1)
+        heads = self._heads(rows)
+        if heads != self._head_lines:
+            self._head_lines = heads
+            self.refresh()
+        size = Size(WIDTH, rows.total + self._head)
         if size != self.virtual_size:
             self.virtual_size = size
         self.cursor_row = min(self.cursor_row, max(rows.total - 1, 0))
-        self._titles(rows)
         self._refresh_changed()
         self._check_window()
 
-    def _titles(self, rows: SampleRows) -> None:
-        """The subtitle says what the numbers are in, and the filter and order (the screen
-        owns the title)."""
+    def _heads(self, rows: SampleRows) -> tuple[tuple, ...]:
+        """The heading lines: a line naming the filter and order when one is on, the column
+        names, and the units under normalisation (the screen's title says the rest)."""
         v = self.view
-        text = "Z^\\[L]: training units · x y ŷ: data units"
-        if rows.dead_y_hat is not None and (rows.normalized or rows.dead_y_hat != 0):
-            text += f" · dead ŷ = ReLU's 0 → {fit(rows.dead_y_hat, 8)}"
-        text += (" · d: dead only" if v.dead_only else "") + (" · w: worst |ŷ−y| first" if v.worst_first else "")
-        if text != self._subtitle:  # setting it repaints the whole widget, border included
-            self._subtitle = self.border_subtitle = text
+        mode = ", ".join(m for m, on in (("dead rows only (d)", v.dead_only),
+                                         ("worst |ŷ − y| first (w)", v.worst_first)) if on)
+        heads = ((("mode", f"{mode}: {rows.total} of {rows.m_train + rows.m_dev} rows"),) if mode else ())
+        return heads + (("names",),) + ((("units",),) if rows.normalized else ())
+
+    @property
+    def _head(self) -> int:
+        return len(self._head_lines)
 
     def _row_key(self, r: int) -> tuple:
         rows = self.rows
@@ -145,9 +121,9 @@ class SampleTable(ScrollView, can_focus=True):
                 float(rows.Z_L[k]), bool(rows.dead[k]))
 
     def _line_key(self, y: int) -> tuple:
-        if y == 0:
-            return ("head",)
-        r = int(self.scroll_offset.y) + y - 1
+        if y < self._head:
+            return self._head_lines[y]
+        r = int(self.scroll_offset.y) + y - self._head
         return (self._row_key(r), self.has_focus and r == self.cursor_row, is_marked(self.rows, r, self.highlight))
 
     def _refresh_changed(self) -> None:
@@ -155,13 +131,13 @@ class SampleTable(ScrollView, can_focus=True):
         if not self.is_mounted or not self.region:
             self.refresh()
             return
-        for y in range(1, self.scrollable_content_region.height):
+        for y in range(self._head, self.scrollable_content_region.height):
             if self._drawn.get(y) != self._line_key(y):
                 self.refresh(Region(0, y, self.size.width, 1))
 
     # ---- which rows to ask for -----------------------------------------------------------
     def _page(self) -> int:
-        return max(self.scrollable_content_region.height - 1, 1)
+        return max(self.scrollable_content_region.height - self._head, 1)
 
     def _check_window(self) -> None:
         rows = self.rows
@@ -218,32 +194,14 @@ class SampleTable(ScrollView, can_focus=True):
 
     def _strip(self, y: int, key: tuple) -> Strip:
         base = self.base_style
-        if y == 0:
-            cells = [(h.rjust(w), HEAD) for h, w in COLUMNS]
-            return self._join(cells, base)
+        if y < self._head:
+            return heading_strip(key, base)
         row, cursor, marked = key
-        if not row:
-            return Strip.blank(WIDTH, base)
-        if row == ("…",):
-            return Strip([Segment("…".rjust(COLUMNS[0][1]), base + PENDING)], COLUMNS[0][1])
-        k = int(self.scroll_offset.y) + y - 1 - self.rows.start
-        texts, dead, dev = row_texts(self.rows, k), row[-1], row[1]
-        cells = []
-        for (name, width), text in zip(COLUMNS, texts):
-            style = DEAD if dead else SIGN.get(text) if name == "sign" else DEV if dev and name in ("#", "set") else None
-            cells.append((text.rjust(width), style))
-        strip = self._join(cells, base)
+        if len(row) < 2:  # past the end, or not in the window yet
+            return pending_strip(bool(row), base)
+        strip = row_strip(self.rows, int(self.scroll_offset.y) + y - self._head - self.rows.start, base)
         strip = mark(strip, WIDTH) if marked else strip
         return strip.apply_style(CURSOR) if cursor else strip
-
-    @staticmethod
-    def _join(cells: list[tuple[str, Style | None]], base: Style) -> Strip:
-        segments = []
-        for i, (text, style) in enumerate(cells):
-            if i:
-                segments.append(Segment(" ", base))
-            segments.append(Segment(text, base + style if style else base))
-        return Strip(segments, WIDTH)
 
     # ---- the cursor and keys ---------------------------------------------------------------
     def on_focus(self) -> None:
@@ -279,10 +237,10 @@ class SampleTable(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or offset.y < 1:
+        if offset is None or offset.y < self._head:
             return
         self.focus()
-        self._move_cursor(int(self.scroll_offset.y) + offset.y - 1)
+        self._move_cursor(int(self.scroll_offset.y) + offset.y - self._head)
         self.action_inspect()
 
     def action_toggle_dead_only(self) -> None:
