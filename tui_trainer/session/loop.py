@@ -24,7 +24,7 @@ from core.files import export_path, make_folder, write_atomic
 from core.logs.runlog import export_lines
 
 from ..protocol import Command, Frame, Notice
-from .handlers import Handlers
+from .handlers import Handlers, stopped_text
 from .watching import Watching
 from .pacing import CostShare, Pacer
 
@@ -155,8 +155,7 @@ class Session(Watching, Handlers):
             self._chunk = int(min(max(target, 1), 4 * self._chunk, 200_000))
         if t.status != "ok":
             self._running = False
-            self._notice(f"Training diverged: {t.diverged_reason}. Lower the learning rate (-) or reset (0).",
-                         "error")
+            self._notice(stopped_text(t), "error")  # diverged, or (--model) the learner's code failed
         # Let the UI thread take the GIL between chunks.
         time.sleep(self.GIL_YIELD)
 
