@@ -105,9 +105,13 @@ class AnsiLines:
                 elif kind == "bg":
                     bg = color
             elif part:
-                style = self._styles.get((fg, bg, base))
+                # Blank runs keep no foreground (as Text.from_ansi has them): in an SVG export
+                # they stay apart from the text beside them, which some renderers need.
+                look = (None if part.isspace() else fg, bg, base)
+                style = self._styles.get(look)
                 if style is None:
-                    style = self._styles[(fg, bg, base)] = base + Style(color=fg, bgcolor=bg)
+                    style = self._styles[look] = (base + Style(color=look[0], bgcolor=bg)
+                                                  if look[0] else Style(bgcolor=bg or base.bgcolor))
                 segments.append(Segment(part, style))
         return Strip(segments)
 
