@@ -38,6 +38,16 @@ async def _wait_until(pilot, predicate, timeout: float = 20.0, what: str = "cond
     await pilot.pause()
 
 
+@pytest.fixture(autouse=True)
+def runs_fallback(tmp_path, monkeypatch):
+    """Where the TUI saves when runs/ cannot be written (tui_trainer/runs_folder.py): a folder of
+    the test's own instead of the system's temporary folder."""
+    from tui_trainer import runs_folder
+    folder = tmp_path / "fallback-runs"
+    monkeypatch.setattr(runs_folder, "fallback_folder", lambda: folder)
+    return folder
+
+
 @pytest.fixture
 def tui_app(tmp_path):
     """Factory for the TUI on the story problem (optionally with TrainConfig changes); exports

@@ -244,9 +244,11 @@ async def test_e_exports_a_strict_run_log_with_the_events(tui_app, settle, tmp_p
         assert len(list(runs.glob("run-*.jsonl"))) == 2  # a second export never overwrites
 
 
-async def test_failed_export_is_a_notification_and_training_goes_on(tui_app, settle, tmp_path):
+async def test_failed_export_is_a_notification_and_training_goes_on(tui_app, settle, tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
+    from tui_trainer import runs_folder  # the temporary folder cannot be written either
+    monkeypatch.setattr(runs_folder, "fallback_folder", lambda: blocker / "tmp")
     app = tui_app(runs_dir=blocker / "runs")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

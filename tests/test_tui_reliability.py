@@ -153,9 +153,28 @@ async def test_export_writes_the_csv_beside_the_jsonl(tui_app, settle, tmp_path)
     assert rows[-1]["output_activation"] == "leaky_relu" and rows[0]["output_activation"] == "relu"
 
 
-async def test_unwritable_runs_folder_on_quit_is_one_line_and_status_1(tui_app, settle, wait_until, tmp_path):
+async def test_unwritable_runs_folder_on_quit_saves_in_the_temporary_folder(tui_app, settle, wait_until, tmp_path,
+                                                                            runs_fallback):
     blocker = tmp_path / "runs"
     blocker.write_text("a file where the folder should be")
+    app = tui_app(runs_dir=blocker)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await quit_with(pilot, wait_until, "q")
+    assert app.return_code == 0
+    (saved,) = files(runs_fallback, "*.jsonl")
+    assert app.quit_report == [(False, f"{blocker} could not be written; unsaved training saved to {saved} instead")]
+    assert read_log(saved).end["step"] == 10
+
+
+async def test_no_folder_writable_on_quit_is_one_line_and_status_1(tui_app, settle, wait_until, tmp_path,
+                                                                   monkeypatch):
+    blocker = tmp_path / "runs"
+    blocker.write_text("a file where the folder should be")
+    from tui_trainer import runs_folder
+    monkeypatch.setattr(runs_folder, "fallback_folder", lambda: blocker / "tmp")
     app = tui_app(runs_dir=blocker)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -165,6 +184,7 @@ async def test_unwritable_runs_folder_on_quit_is_one_line_and_status_1(tui_app, 
     assert app.return_code == 1
     ((is_error, line),) = app.quit_report
     assert is_error and str(blocker) in line and "cannot create folder" in line and "\n" not in line
+    assert "temporary folder failed too" in line
 
 
 @pytest.fixture

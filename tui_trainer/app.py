@@ -4,14 +4,12 @@ What each key does is in command_table.py; the trainer lives with the session (a
 process by default, or a thread: tui_trainer/session/), which the app never reaches around."""
 from __future__ import annotations
 
-import asyncio
-import signal
-import sys
 from functools import partial
 from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -21,7 +19,10 @@ from core.engine.trainer import Trainer
 from . import protocol as P
 from .command_table import KEYS, PAUSED_ONLY, bindings
 from .messages import FrameReady, SessionNotice
+from .palette import SafeCommandPalette
 from .protocol import Command, Frame, Notice
+from .quitting import Quitting, print_report
+from .runs_folder import gone_reason, start_folder
 from .screens.checks import ChainRuleScreen, CheckScreen, GradCheckScreen, LRFindScreen, OverfitScreen
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
@@ -30,12 +31,9 @@ from .widgets.sample_table import SampleTable
 from .session import make_session
 
 MULTI_STEPS = (10, 100, 1000)
-# Signals that end the TUI like `q` (save the unsaved log, restore the terminal), with the
-# usual 128 + signal number exit status.
-SIGNAL_EXIT = {signal.SIGTERM: 143, signal.SIGINT: 130, signal.SIGHUP: 129}
 
 
-class TrainerApp(App):
+class TrainerApp(Quitting, App):
     TITLE = "tui-trainer"
     CSS_PATH = "styles/app.tcss"
     BINDINGS = bindings()
@@ -51,7 +49,7 @@ class TrainerApp(App):
                  pause_on_trouble: bool = True, lr_given: bool = False, start_notice: Notice | None = None,
                  findings: bool = True) -> None:
         super().__init__()
-        self.runs_dir = runs_dir
+        self.runs_dir = start_folder(runs_dir)  # absolute: the working folder may go later
         self.sent = 0  # commands sent; frame.applied catches up when the session is idle
         # backend: "thread" (tests reach into its trainer) or "process" (run_tui's default, see
         # tui_trainer/session/process.py); None reads $TUI_TRAINER_BACKEND.
@@ -60,9 +58,7 @@ class TrainerApp(App):
                                     pause_on_trouble=pause_on_trouble, lr_given=lr_given, findings=findings)
         self.main = MainScreen()
         self.main.notice = start_notice  # e.g. the defaults chosen for the user's data
-        self.quit_report: list[tuple[bool, str]] = []  # (is_error, line) to print once the screen is gone
-        self._quitting = False
-        self._signals: list[int] = []
+        self._init_quitting()  # quitting.py: q, Ctrl+C and the signals save first
 
     def get_default_screen(self) -> Screen:
         return self.main
@@ -133,7 +129,7 @@ class TrainerApp(App):
             self.screen.multi = self.multi
 
     def action_export(self) -> None:
-        self.send(P.EXPORT, str(self.runs_dir or Path.cwd() / "runs"))
+        self.send(P.EXPORT, str(self.runs_dir))
 
     # ---- diagnosis (issue 4): the session runs the checks; screens show the answers ----------
     def _open_check(self, screen_class, command: str, callback=None) -> None:
@@ -196,52 +192,32 @@ class TrainerApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    async def action_quit(self) -> None:
-        await self.quit_saving(0)
-
-    async def quit_saving(self, return_code: int = 0) -> None:
-        """Stop training, save the log if anything is unsaved, then exit (the terminal is
-        restored by Textual as the app ends). What happened is printed after the screen is gone."""
-        if self._quitting:
-            return
-        self._quitting = True
-        self.session.close()
-        failed = await asyncio.to_thread(self.save_unsaved)
-        self.exit(return_code=return_code or (1 if failed else 0))
-
     def save_unsaved(self) -> bool:
         """Save the run log if training is not yet exported; notes the outcome in quit_report.
         Returns True when saving failed (never raises: quitting must not end in a traceback)."""
         try:
-            path = self.session.save_unsaved(self.runs_dir or Path.cwd() / "runs")
+            path = self.session.save_unsaved(self.runs_dir)
         except OSError as e:
             self.quit_report.append((True, f"could not save the run log: {e}"))
             return True
         except Exception as e:  # a bug must not cost the user the terminal or the message
             self.quit_report.append((True, f"could not save the run log: {e.__class__.__name__}: {e}"))
             return True
-        if path is not None:
+        if path is not None and path.parent != self.runs_dir:  # runs/ could not be written
+            why = gone_reason(self.runs_dir) or f"{self.runs_dir} could not be written"
+            self.quit_report.append((False, f"{why}; unsaved training saved to {path} instead"))
+        elif path is not None:
             self.quit_report.append((False, f"unsaved training saved to {path}"))
         return False
 
-    def _catch_signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum, code in SIGNAL_EXIT.items():
-            try:
-                loop.add_signal_handler(signum, self._on_signal, code)
-            except (NotImplementedError, RuntimeError, ValueError):
-                continue  # not the main thread, or not a Unix loop: keep the default
-            self._signals.append(signum)
-
-    def _on_signal(self, return_code: int) -> None:
-        self.call_next(self.quit_saving, return_code)
-
     def on_unmount(self) -> None:
         self.session.close()
-        loop = asyncio.get_running_loop()
-        for signum in self._signals:
-            loop.remove_signal_handler(signum)
-        self._signals.clear()
+        self._release_signals()
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: Textual's palette with a guard for a race of its own (palette.py)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)  # Textual's own include quitting
@@ -260,6 +236,5 @@ def run_tui(trainer: Trainer, backend: str | None = None, **options) -> int:
     if not app._quitting:  # ended some other way (an error): still try not to lose the run
         app.session.close()
         app.save_unsaved()
-    for is_error, line in app.quit_report:
-        print(f"tui-trainer: {'error: ' if is_error else ''}{line}", file=sys.stderr if is_error else sys.stdout)
+    print_report(app.quit_report)
     return app.return_code or 0

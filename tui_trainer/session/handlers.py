@@ -30,7 +30,7 @@ def shown(path: Path | str) -> str:
     so a long absolute path does not push the rest of the notice off a narrow screen."""
     try:
         rel = os.path.relpath(path)
-    except ValueError:  # another drive (Windows)
+    except (ValueError, OSError):  # another drive (Windows), or the working folder was deleted
         return str(path)
     return str(path) if rel.startswith("..") else rel
 

@@ -24,6 +24,7 @@ from core.files import export_path, make_folder, write_atomic
 from core.logs.runlog import export_lines
 
 from ..protocol import Command, Frame, Notice
+from ..runs_folder import write_in_folder
 from .handlers import Handlers, stopped_text
 from .watching import Watching
 from .pacing import CostShare, Pacer
@@ -212,7 +213,11 @@ class Session(Watching, Handlers):
         return self._write_log(directory)
 
     def _write_log(self, directory: Path) -> Path:
-        path = write_atomic(export_path(make_folder(directory)), export_lines(self._trainer,
-                                                                            earlier_steps=self._earlier))
+        """The run log into `directory`, or into the temporary folder when that cannot be
+        written (its folder deleted, read-only: runs_folder.py), said in a notice."""
+        lines = export_lines(self._trainer, earlier_steps=self._earlier)
+        path, why = write_in_folder(directory, lambda d: write_atomic(export_path(make_folder(d)), lines))
+        if why:
+            self._notice(f"{why}; saved under {path.parent} instead", "warning")
         self._saved_mark = self._mark()
         return path

@@ -1,0 +1,189 @@
+"""Issue 17 (Reliability II) in the TUI: the command palette's page keys before its list is laid
+out, closing the terminal with the palette open, a stuck exit after saving, and the working
+folder deleted while training runs. (The training process killed: test_training_process_lost.py;
+random keys: test_key_fuzz.py.)"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+
+import pytest
+from textual.command import CommandList, CommandPalette
+
+from core.logs.runlog import read_log
+from tui_trainer import quitting
+from tui_trainer.app import TrainerApp
+from tui_trainer.palette import SafeCommandPalette
+from tui_trainer.widgets.notice_line import NoticeLine
+
+SIZE = (120, 40)
+
+
+def notice_text(app) -> str:
+    return app.main.query_one(NoticeLine).render().plain
+
+
+async def open_palette(pilot, wait_until) -> SafeCommandPalette:
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette), what="the palette")
+    return pilot.app.screen
+
+
+# ---- the palette ---------------------------------------------------------------------------
+
+async def test_page_keys_before_the_palette_list_is_laid_out(tui_app, settle, wait_until):
+    """What Ctrl+P then PageDown within ~100 ms does, made deterministic: the list gets its
+    options and a highlight (as the palette's search does when it finishes) and a page key
+    arrives before the next layout."""
+    app = tui_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        palette = await open_palette(pilot, wait_until)
+        assert type(palette) is SafeCommandPalette
+        commands = palette.query_one(CommandList)
+        await wait_until(pilot, lambda: commands.option_count > 0, what="the palette's list")
+
+        async def race(action):
+            commands.clear_options()
+            await pilot.pause(0.05)  # laid out empty, as when the palette opens
+            commands.add_options([f"command {i}" for i in range(40)])
+            commands.highlighted = 0
+            action()  # before the next layout
+
+        # Textual's own palette raises here (docs/UPSTREAM.md); when that is fixed upstream this
+        # fails, and palette.py can go.
+        with pytest.raises(KeyError):
+            await race(lambda: CommandPalette._action_command_list(palette, "page_down"))
+        await race(lambda: palette._action_command_list("page_down"))
+        await race(lambda: palette._action_command_list("page_up"))
+        await pilot.pause(0.1)
+        palette._action_command_list("page_down")  # laid out now: the page key moves
+        assert commands.highlighted > 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.is_running and app.screen is app.main
+
+
+async def test_the_palette_under_fast_keys(tui_app, settle, wait_until):
+    app = tui_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for keys in (["ctrl+p", "pagedown"], ["ctrl+p", "pageup", "pagedown", "down", "pagedown"],
+                     ["ctrl+p", "l", "r", "pagedown", "pageup"], ["ctrl+p", "end", "home", "pagedown"]):
+            await pilot.press(*keys)
+            await pilot.press("escape")
+            await pilot.pause(0.05)
+            while isinstance(app.screen, CommandPalette):
+                await pilot.press("escape")
+        await pilot.press("ctrl+p", "r", "u", "n", "enter")  # the palette still runs a command
+        await wait_until(pilot, lambda: app.frame.running, what="r from the palette")
+        assert app.is_running and not app.main.error
+
+
+# ---- closing the terminal ---------------------------------------------------------------------
+
+async def test_sighup_with_the_palette_open_saves_and_exits(tui_app, settle, wait_until, tmp_path):
+    runs = tmp_path / "runs"
+    app = tui_app(runs_dir=runs)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.frame.snapshot.step > 100, what="training")
+        await open_palette(pilot, wait_until)
+        os.kill(os.getpid(), signal.SIGHUP)
+        await wait_until(pilot, lambda: not app.is_running, timeout=10, what="the app to exit on SIGHUP")
+        ended = time.time()
+    assert app.return_code == 129
+    (saved,) = runs.glob("*.jsonl")
+    assert ended - saved.stat().st_mtime < 2  # exits within 2 s of saving
+    assert read_log(saved).end["step"] == app.session._trainer.step_count
+    assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
+
+
+class StuckExit:
+    """Records the watchdog's hard exit instead of ending the test's process."""
+
+    def __init__(self, app):
+        self.at: float | None = None
+        self.code: int | None = None
+        app._hard_exit = self
+
+    def __call__(self, code: int) -> None:
+        self.at, self.code = time.time(), code
+
+
+async def test_an_exit_stuck_after_saving_is_ended_by_the_watchdog(tui_app, settle, wait_until, tmp_path,
+                                                                   monkeypatch):
+    """As on a closed terminal, where Textual's shutdown can wait forever on its output thread:
+    the app saves, then never ends; the watchdog ends the process within 2 s of the save."""
+    runs = tmp_path / "runs"
+    app = tui_app(runs_dir=runs)
+    hard = StuckExit(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await open_palette(pilot, wait_until)
+        exits = []
+        monkeypatch.setattr(app, "exit", lambda return_code=0, **_: exits.append(return_code))
+        os.kill(os.getpid(), signal.SIGHUP)
+        await wait_until(pilot, lambda: hard.at is not None, timeout=5, what="the watchdog")
+        (saved,) = runs.glob("*.jsonl")
+        assert hard.code == 129 and exits == [129]
+        assert 0 < hard.at - saved.stat().st_mtime_ns / 1e9 < quitting.EXIT_GRACE + 0.5
+        monkeypatch.undo()
+    assert read_log(saved).end["step"] == 10
+
+
+async def test_a_stuck_event_loop_is_saved_by_the_watchdog(tui_app, settle, tmp_path):
+    """The event loop blocked (as on a write to a closed terminal): the signal's own handler
+    still runs; the watchdog saves the run and ends the process."""
+    runs = tmp_path / "runs"
+    app = tui_app(runs_dir=runs)
+    hard = StuckExit(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(quitting.SAVE_WAIT + quitting.EXIT_GRACE + 1.0)  # the loop stuck, not awaiting
+        assert hard.code == 129
+        (saved,) = runs.glob("*.jsonl")
+        assert read_log(saved).end["step"] == 10
+        assert app.quit_report == [(False, f"unsaved training saved to {saved}")]
+
+
+# ---- the working folder deleted ---------------------------------------------------------------
+
+async def test_working_folder_deleted_while_running(tmp_path, monkeypatch, settle, wait_until, runs_fallback):
+    from core.engine.config import TrainConfig
+    from core.engine.data import story_problem
+    from core.engine.trainer import Trainer
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    app = TrainerApp(Trainer(TrainConfig(), story_problem()), backend="thread", pause_on_trouble=False)
+    assert app.runs_dir == work / "runs"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.frame.snapshot.step > 100, what="training")
+        shutil.rmtree(work)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: len(list(runs_fallback.glob("*.jsonl"))) == 1, what="the export")
+        (exported,) = runs_fallback.glob("*.jsonl")
+        assert exported.with_suffix(".csv").exists()
+        text = " ".join(str(n.message) for n in app._notifications)
+        assert f"the folder {work} no longer exists; saved under {runs_fallback} instead" in text
+        assert exported.name in notice_text(app)
+        await pilot.press("r", "space")
+        await settle(pilot)
+        await pilot.press("q")
+        await wait_until(pilot, lambda: not app.is_running, what="the app to exit")
+    assert app.return_code == 0 and not work.exists()
+    (saved,) = set(runs_fallback.glob("*.jsonl")) - {exported}
+    assert app.quit_report == [(False, f"the folder {work} no longer exists; "
+                                       f"unsaved training saved to {saved} instead")]
+    assert read_log(saved).end["step"] == app.session._trainer.step_count
