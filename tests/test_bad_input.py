@@ -30,7 +30,7 @@ BAD_REL = BAD.relative_to(ROOT)
 # Every subcommand, as a checklist: a new subcommand must be added here
 # (test_every_subcommand_is_listed), and the cases below are generated only for the options
 # and positional arguments each one really has, so no collected case can only skip.
-SUBCOMMANDS = ("run", "baseline", "gradcheck", "lr-find", "diagnose", "rerun", "replay", "check")
+SUBCOMMANDS = ("run", "baseline", "gradcheck", "lr-find", "diagnose", "rerun", "replay", "check", "tour")
 # What the positional argument of a subcommand reads: a run log, or a learner's Python file.
 POSITIONAL_KIND = {"rerun": "log", "replay": "log", "check": "python"}
 COURSE_FILE = str(ROOT / "examples" / "course_correct.py")
@@ -151,6 +151,20 @@ OPTION_CASES = [
     opt_case("--time-limit", "-1", "positive finite"),
     opt_case("--time-limit", "nan", "positive finite"),
     opt_case("--time-limit", "soon", "'soon' is not a number"),
+    opt_case("--l2", "-1", "from 0 (off) to 1000"),
+    opt_case("--l2", "abc", "'abc' is not a number"),
+    opt_case("--l1", "nan", "from 0 (off) to 1000"),
+    opt_case("--batch-size", "-3", "full batch"),
+    opt_case("--batch-size", "x", "whole number"),
+    opt_case("--dataset", "nope", "invalid choice: 'nope'", "circle"),
+    opt_case("--noise", "-5", "percentage from 0 to 50"),
+    opt_case("--features", "zz", "unknown feature 'zz'"),
+    Case("samples-too-few", ("--dataset", "circle", "--samples", "0"), ("samples", "from 4 to 100000"), "--samples"),
+    opt_case("--start-lr", "0", "positive finite"),
+    opt_case("--num", "1", "between 10 and 10000"),
+    Case("start-lr-above-end-lr", ("--start-lr", "1", "--end-lr", "0.1"), ("--start-lr 1", "below --end-lr 0.1"), "--end-lr"),
+    opt_case("--sample", "x", "whole number"),
+    Case("sample-out-of-range", ("--sample", "99"), ("--sample 99", "not a training sample"), "--sample"),
     Case("log-directory", ("--log", str(BAD_REL)), (str(BAD_REL), "directory"), "--log"),
     Case("log-missing-dir", ("--log", "/nonexistent/dir/x.jsonl"), ("/nonexistent/dir/x.jsonl", "no such file"), "--log"),
     Case("log-under-a-file", ("--log", str(BAD_REL / "empty.csv" / "x.jsonl")), ("x.jsonl", "not a directory"), "--log"),
