@@ -26,10 +26,12 @@ class StageError(RuntimeError):
 
 
 async def wait_for(driver: Driver, predicate: Callable[[Frame], bool], what: str) -> Frame:
+    """The first frame with its findings and cure chain brought up to date (Frame.fresh: a
+    key's own frame goes out before them) for which predicate holds."""
     deadline = time.monotonic() + TIMEOUT
     while True:
         f = driver.frame
-        if f is not None and predicate(f):
+        if f is not None and f.fresh and predicate(f):
             return f
         if time.monotonic() > deadline:
             raise StageError(f"timed out waiting for {what}")

@@ -17,8 +17,8 @@ from .problem_status import problem_items
 
 SEP = "  "
 # Items by what a user needs most, first: the rest go, last first, when the line is full.
-# The pace shows only when slowed, and then it explains the run's speed: it ranks with the state.
-PRIORITY = ("step", "loss", "state", "pace", "acc", "lr", "output", "dev", "epoch", "λ", "hidden", "norm", "RMSE",
+# The pace shows only when slowed, and then it explains the run's speed: it ranks next to the rate.
+PRIORITY = ("step", "loss", "state", "acc", "lr", "pace", "output", "dev", "epoch", "λ", "hidden", "norm", "RMSE",
             "N")
 
 
