@@ -80,3 +80,19 @@ def test_the_loss_curve_draws_the_penalty_only_when_it_was_on():
     assert np.all(penalty_curve(on) > 0) and len(penalty_curve(on)) == len(on.hist_step)
     off = take_snapshot(trained(50), with_findings=False)
     assert np.isnan(penalty_curve(off)).all()
+
+
+def test_pause_on_trouble_is_not_fooled_by_mini_batches():
+    from core.diagnosis.trouble import TroubleWatch
+    t = trained(0, hidden_activation="relu", batch_size=2)
+    watch = TroubleWatch()
+    watch.begin(t)
+    assert watch.stopper(t) is None  # a batch's dead counts are not news; the whole set's are, after the run
+    kinds = []
+    with np.errstate(all="ignore"):
+        for _ in range(60):
+            watch.begin(t)
+            t.run(20, watch.stopper(t))
+            trouble = watch.after_run(t)
+            kinds.append(None if trouble is None else trouble.kind)
+    assert t.step_count == 1200 and "diverging" not in kinds

@@ -27,8 +27,10 @@ UNDERFIT = 0.05
 # A cure lowers λ at least tenfold (to the largest of Playground's rates ≤ λ/10): a smaller
 # step would often not show within the cure check's steps even when λ is the cause.
 LOWER_BY = 10.0
-# Mini-batch step losses are judged by medians over halves of the recent span: the median of a
-# batch's losses moves with the whole set's J, one batch's loss with its few samples.
+# Mini-batch step losses are judged by their mean over the earlier half of the recent span: a
+# batch's loss is an unbiased estimate of the whole set's J, so their mean follows J, while one
+# batch's loss follows its few samples (and their median sits far below J when most samples
+# are fitted and a few are not: a batch of 2 on the circle, median 0.012, J 0.16).
 MIN_NOISE_STEPS = 20
 # Step losses whose 90th percentile is 10x their 10th (GROWTH_FACTOR, the divergence check's
 # own factor) look on the curve like a loss blowing up.
@@ -101,7 +103,7 @@ def explained(findings: list) -> list:
 
 
 def _judge_steps(trainer, full_loss: float) -> tuple[float, float, float, float] | None:
-    """(median step loss of the span's earlier half, the whole set's J over it, 10th and 90th
+    """(mean step loss of the span's earlier half, the whole set's J over it, 10th and 90th
     percentile of the later half's step losses), or None without mini-batches or steps enough."""
     if trainer.batch >= trainer.m or trainer.status != "ok" or not math.isfinite(full_loss):
         return None
@@ -109,7 +111,7 @@ def _judge_steps(trainer, full_loss: float) -> tuple[float, float, float, float]
     if loss.size < MIN_NOISE_STEPS:
         return None
     half = loss.size // 2
-    earlier = float(np.median(loss[:half]))
+    earlier = float(np.mean(loss[:half]))
     lo, hi = (float(v) for v in np.percentile(loss[half:], (10, 90)))
     return earlier, (full_loss / earlier if earlier > 0 else math.inf), lo, hi
 
@@ -127,7 +129,7 @@ def batch_noise(trainer, ev, div: Proposal | None) -> tuple[Proposal | None, Pro
     """(diverging, minibatch_noise): with mini-batches a step's loss is its batch's, and from
     batch to batch it can jump tenfold with nothing wrong. The divergence check reads those
     step losses; here the training set's own J decides. If it has not grown tenfold over the
-    median step loss of the earlier half of the span, the run is not diverging: a divergence
+    mean step loss of the earlier half of the span, the run is not diverging: a divergence
     alarm, or step losses spread tenfold, become minibatch_noise, which says so."""
     judged = _judge_steps(trainer, ev.loss)
     if judged is None:
@@ -138,11 +140,11 @@ def batch_noise(trainer, ev, div: Proposal | None) -> tuple[Proposal | None, Pro
     c = trainer.config
     msg = (f"the step losses jump between {fmt(lo)} and {fmt(hi)} (10th to 90th percentile) with mini-batches of "
            f"{trainer.batch}: each step's loss is its batch's; the whole training set's J is {fmt(ev.loss)} against a "
-           f"median step loss of {fmt(earlier)} earlier, so this is batch noise, not divergence")
+           f"mean step loss of {fmt(earlier)} earlier, so this is batch noise, not divergence")
     cures = [batch_cure(c.batch_size, trainer.m), lr_cure(c.lr, c.lr / 2)]
     return None, Proposal("minibatch_noise", msg, {
         "batch_size": trainer.batch, "step_loss_p10": lo, "step_loss_p90": hi, "train_loss": ev.loss,
-        "earlier_median": earlier, "growth": growth}, cures)
+        "earlier_mean": earlier, "growth": growth}, cures)
 
 
 def class_imbalance(trainer, ev) -> Proposal | None:
