@@ -184,6 +184,7 @@ def test_the_file_decides_cost_and_activations():
     (["--model", "no/such/file.py"], "no such file"),
     (["--model", str(COURSE), "--output-activation", "linear"], "uses sigmoid in the output layer of L_model_forward"),
     (["--model", str(STORY_OK), "--l2", "0.1"], "--l2, --l1 and --batch-size do not apply to --model"),
+    (["--model", str(STORY_OK), "run", "--steps", "3"], "it does not apply to run"),
 ])
 def test_bad_input_is_one_line_and_status_2(argv, says, capsys):
     assert main(argv) == 2

@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command is None:
             return launch_tui(args)
+        if args.model is not None:
+            raise UsageError(f"--model opens the TUI on your code; it does not apply to {args.command}")
         return args.handler(args)
     except BrokenPipeError:
         return quiet_pipe()
