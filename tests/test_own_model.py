@@ -119,6 +119,15 @@ def test_a_wrong_shape_names_the_expected_shape_and_the_line(tmp_path):
     assert f"returned at mine.py:{line_of(path, 'return grads')} `return grads`" in reason
 
 
+def test_a_file_that_ends_the_process_or_returns_nothing(tmp_path):
+    path = variant(tmp_path, STORY_OK, "    m = Y.shape[1]\n", "    m = Y.shape[1]\n    import os; os._exit(3)\n")
+    assert stopped(path).endswith("step 0: the process running it ended (it ended with status 3)")
+    path = variant(tmp_path, STORY_OK, 'grads["db" + str(l)]\n    return parameters\n', 'grads["db" + str(l)]\n',
+                   name="noreturn.py")
+    assert "update_parameters returned None, expected a dict of parameters with keys W1, b1, W2, b2; " \
+           "returned at noreturn.py:" in stopped(path)
+
+
 def test_a_syntax_error_stops_before_the_first_step(tmp_path):
     path = variant(tmp_path, STORY_OK, "    return Z, (A, W, b)\n", "    return Z, (A, W, b\n")
     args = build_parser().parse_args(["--model", str(path)])

@@ -112,7 +112,7 @@ class OwnModel:
             return (f"no answer within {self.time_limit:g} s; still running at "
                     f"{self.where(o.line, o.code)} — an infinite loop?")
         last = f"; last at {self.where(o.line, o.code)}" if o.line else ""
-        return f"the process running your code ended ({o.error}){last}"
+        return f"{o.error}{last}"  # "the process running it ended (it ended with status 3)"
 
     def _raised(self, name: str | None, info: dict) -> str:
         where = self.where(info["line"], info["code"])
