@@ -18,6 +18,7 @@ from core.engine.trainer import Trainer
 
 from . import protocol as P
 from .command_table import KEYS, PAUSED_ONLY, bindings
+from .lost_training import LostTraining
 from .messages import FrameReady, SessionNotice
 from .palette import SafeCommandPalette
 from .protocol import Command, Frame, Notice
@@ -33,7 +34,7 @@ from .session import make_session
 MULTI_STEPS = (10, 100, 1000)
 
 
-class TrainerApp(Quitting, App):
+class TrainerApp(LostTraining, Quitting, App):
     TITLE = "tui-trainer"
     CSS_PATH = "styles/app.tcss"
     BINDINGS = bindings()
@@ -93,10 +94,7 @@ class TrainerApp(Quitting, App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "training" and event.state == WorkerState.ERROR:
-            error = f"{event.worker.error.__class__.__name__}: {event.worker.error}"
-            self.main.error = error
-            self.main.notice = Notice(f"Training stopped by an error: {error}", "error")
-            self.notify(f"Training stopped by an error: {error}", severity="error", timeout=30)
+            self.training_stopped(event.worker.error)  # lost_training.py: what still works
 
     @property
     def settled(self) -> bool:
@@ -107,6 +105,8 @@ class TrainerApp(Quitting, App):
 
     # ---- keys (command_table.KEYS) ---------------------------------------------------------
     def send(self, name: str, value: object = None) -> None:
+        if self.refused_while_lost(name):
+            return
         self.sent += 1
         self.session.send(Command(name, value))
 
@@ -129,10 +129,15 @@ class TrainerApp(Quitting, App):
             self.screen.multi = self.multi
 
     def action_export(self) -> None:
+        if self.lost is not None:
+            self.export_while_lost()
+            return
         self.send(P.EXPORT, str(self.runs_dir))
 
     # ---- diagnosis (issue 4): the session runs the checks; screens show the answers ----------
     def _open_check(self, screen_class, command: str, callback=None) -> None:
+        if self.refused_while_lost(command):
+            return
         self.send(command)
         screen = screen_class(self.sent)
         screen.frame = self.frame
@@ -167,6 +172,8 @@ class TrainerApp(Quitting, App):
         self.main.query_one(SampleTable).action_toggle_worst_first()
 
     def on_sample_table_inspect(self, message) -> None:
+        if self.refused_while_lost(P.INSPECT):
+            return
         self.inspect_sample(message.position)
         screen = ChainRuleScreen(message.position, message.m)
         screen.frame = self.frame
@@ -203,7 +210,9 @@ class TrainerApp(Quitting, App):
         except Exception as e:  # a bug must not cost the user the terminal or the message
             self.quit_report.append((True, f"could not save the run log: {e.__class__.__name__}: {e}"))
             return True
-        if path is not None and path.parent != self.runs_dir:  # runs/ could not be written
+        if self.lost is not None:
+            self.quit_report.append((False, self.lost_report(path)))
+        elif path is not None and path.parent != self.runs_dir:  # runs/ could not be written
             why = gone_reason(self.runs_dir) or f"{self.runs_dir} could not be written"
             self.quit_report.append((False, f"{why}; unsaved training saved to {path} instead"))
         elif path is not None:

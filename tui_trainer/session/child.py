@@ -16,6 +16,7 @@ from pathlib import Path
 from core.engine.trainer import Trainer
 
 from ..protocol import Frame
+from .checkpoint import Sender, resume_session
 from .loop import Session
 
 
@@ -46,10 +47,17 @@ def child_main(trainer: Trainer, commands, out, fps: float, options: dict | None
                 session.close()
 
     def on_frame(frame: Frame) -> None:
+        # The state first: whatever frame the app shows, it can rebuild the trainer behind it
+        # should this process be killed (checkpoint.py).
+        emit(("checkpoint", checkpoints.checkpoint(session, frame)))
         emit(("frame", frame))
         session.frame_drawn()  # nobody here shares our GIL: never wait for the screen
 
-    session = Session(trainer, on_frame, lambda n: emit(("notice", n)), fps, **(options or {}))
+    options = dict(options or {})
+    resume = options.pop("resume", None)   # a restart after a lost process: its export mark
+    checkpoints = Sender()
+    session = Session(trainer, on_frame, lambda n: emit(("notice", n)), fps, **options)
+    resume_session(session, resume)
     session.GIL_YIELD = 0.0  # no UI thread in this process to yield to
     control: queue.SimpleQueue[tuple] = queue.SimpleQueue()
 

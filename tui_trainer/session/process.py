@@ -7,13 +7,17 @@ waited behind training chunks. Here a child process owns the Trainer and runs th
 
     parent → child   ("cmd", Command) | ("close",) | ("save", folder) | ("exit",)
     child → parent   ("frame", Frame) | ("notice", Notice) | ("stopped",) | ("error", text, traceback)
-                     | ("saved", path or None, error or None)
+                     | ("saved", path or None, error or None) | ("checkpoint", Checkpoint)
 
 Commands travel as the `Command` objects themselves, so every command the Session knows (and
 any added later) works here without being listed again. Frames collapse: the reader hands the
 UI only the newest of the frames waiting (through a Pacer, one at a time), notices in order.
 The child (child.py) stops when the app closes it or goes away. An exception in the child
 comes back as `TrainingError` from `run_loop`, which the app shows like any training error.
+
+Should the child be killed, nothing it reported is lost: a checkpoint comes before each frame
+(checkpoint.py), from which this side saves the run on quit, exports it, and starts a new
+training process at the last θ the screen showed (`successor`).
 
 The child is started with 'spawn' (or 'forkserver'), never 'fork': forking a threaded Textual
 app can copy a lock held by another thread into the child.
@@ -32,9 +36,11 @@ from typing import Callable
 from core.engine.trainer import Trainer
 
 from ..protocol import Command, Frame, Notice
+from .checkpoint import Keeper
 from .child import child_main
 from .loop import Session
 from .pacing import Pacer
+from .recovery import Recovery, how_it_ended
 
 BACKENDS = ("process", "thread")
 BACKEND_ENV = "TUI_TRAINER_BACKEND"
@@ -46,6 +52,10 @@ class TrainingError(RuntimeError):
     def __init__(self, text: str, remote_traceback: str = "") -> None:
         super().__init__(text)
         self.remote_traceback = remote_traceback
+
+
+class TrainingLost(TrainingError):
+    """The training process ended without being asked to (killed, out of memory)."""
 
 
 def backend_name(name: str | None = None) -> str:
@@ -65,7 +75,7 @@ def make_session(trainer: Trainer, on_frame: Callable[[Frame], None], on_notice:
     return ProcessSession(trainer, on_frame, on_notice, fps, options=options)
 
 
-class ProcessSession:
+class ProcessSession(Recovery):
     """Session's API (send, frame_drawn, close, run_loop, wait_stopped, save_unsaved) with the
     trainer in a child process. run_loop starts the child and relays what it sends; run it in
     exactly one thread, as with Session."""
@@ -76,6 +86,8 @@ class ProcessSession:
                  on_notice: Callable[[Notice], None], fps: float = 10.0, context: str = "spawn",
                  options: dict | None = None):
         self._trainer: Trainer | None = trainer   # handed to the child at start, then dropped
+        self._keeper = Keeper(trainer)           # the child's newest state, should it be killed
+        self.lost: str | None = None             # why training is gone (the child died or failed)
         self._options = dict(options or {})       # the child's Session's keyword arguments
         self._on_frame = on_frame
         self._on_notice = on_notice
@@ -163,6 +175,8 @@ class ProcessSession:
                     kind = msg[0]
                     if kind == "frame":
                         frame = msg[1]
+                    elif kind == "checkpoint":  # the state behind the frame that follows it
+                        self._keeper.keep(msg[1])
                     else:
                         if frame is not None:
                             applied = self._pass_on(frame, applied)
@@ -172,6 +186,7 @@ class ProcessSession:
                         elif kind == "stopped":
                             return
                         elif kind == "error":
+                            self.lost = f"training failed: {msg[1]}"
                             raise TrainingError(msg[1], msg[2])
                     if not conn.poll():
                         break
@@ -179,7 +194,9 @@ class ProcessSession:
                     applied = self._pass_on(frame, applied)
             except (EOFError, OSError):
                 proc.join(1.0)
-                raise TrainingError(f"the training process ended unexpectedly (exit code {proc.exitcode})") from None
+                self.killed = True
+                self.lost = f"the training process {how_it_ended(proc.exitcode)}"
+                raise TrainingLost(f"{self.lost} at step {self._keeper.step}") from None
 
     def _pass_on(self, frame: Frame, applied: int) -> int:
         """A frame with a key's effect (more commands applied) goes to the UI at once, ahead of
@@ -203,10 +220,8 @@ class ProcessSession:
         with self._start_lock:
             self._closed.set()   # no child starts after this
             proc = self._process
-        if proc is None:  # never started: the trainer is still here
-            if self._local is None:
-                self._local = Session(self._trainer, self._on_frame, self._on_notice)
-            return self._local.save_unsaved(directory, timeout)
+        if proc is None or not proc.is_alive():  # never started, or gone: the state is here
+            return self.local_session().save_unsaved(directory, timeout)
         try:
             return self._ask_child_to_save(directory, timeout)
         finally:
@@ -231,7 +246,6 @@ class ProcessSession:
         if error:
             raise OSError(error)
         return None if path is None else Path(path)
-
 
 
 @contextlib.contextmanager

@@ -1,0 +1,56 @@
+"""After the training process is lost (killed, out of memory, or failed): what the app can
+still do from its side of the pipe with the newest checkpoint (checkpoint.py). A mixin of
+ProcessSession, which owns `_keeper`, `_local`, `_process`, `_trainer` and the callbacks."""
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from .. import protocol as P
+from .checkpoint import resume_session
+from .loop import Session
+
+
+class Recovery:
+    killed = False   # the process ended without being asked to (set by ProcessSession._relay)
+
+    @property
+    def recovered_step(self) -> int:
+        """The step of the newest state the training process reported."""
+        return self._keeper.step
+
+    def local_session(self) -> Session:
+        """A Session on this side over the trainer the child had at its last checkpoint (or
+        the one never handed over), to save or export it once the child is gone."""
+        if self._local is None:
+            trainer = self._trainer if self._process is None else self._keeper.trainer()
+            self._local = Session(trainer, self._on_frame, self._on_notice)
+            resume_session(self._local, None if self._process is None else self._keeper.resume())
+        return self._local
+
+    def export_lost(self, directory: Path) -> None:
+        """`e` with the training process gone: the run log and CSV written from this side."""
+        self.local_session()._handlers[P.EXPORT](str(directory))
+
+    def successor(self, **options):
+        """A new training process at the last reported state; this one (failed, or killed) is
+        told to exit. `options`: Session keyword arguments to change (pause_on_trouble)."""
+        self._closed.set()
+        self._post(("exit",))
+        local = self._local
+        trainer = local._trainer if local is not None else self._keeper.trainer()
+        resume = ({"earlier": local._earlier, "saved_mark": local._saved_mark} if local is not None
+                  else self._keeper.resume())
+        return type(self)(trainer, self._on_frame, self._on_notice, self._fps, self._ctx.get_start_method(),
+                          options={**self._options, **options, "resume": resume})
+
+
+def how_it_ended(exitcode: int | None) -> str:
+    """How a process ended, from multiprocessing's exit code (negative: the signal)."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"was killed ({name})"
+    return f"ended unexpectedly (exit code {exitcode})"
