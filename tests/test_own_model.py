@@ -262,7 +262,9 @@ def test_the_gradient_check_checks_the_learners_gradient():
     for path, output, band in ((STORY_OK, "linear", {"good", "acceptable"}), (STORY_BAD, "relu", {"wrong"})):
         t = OwnTrainer(STORY.with_(output_activation=output), story_problem(), OwnModel(path))
         try:
-            checks = {c.name: c.band for c in engine_gradient_check(t).tensors}
+            g = engine_gradient_check(t)
+            checks = {c.name: c.band for c in g.tensors}
+            assert g.source == "your L_model_backward"
             assert checks["W2"] in band, (path.name, checks)
         finally:
             t.model.close()

@@ -41,6 +41,7 @@ class GradCheck:
     """Centred differences against the gradient the engine itself trains with."""
     tensors: tuple[TensorCheck, ...]
     why_zero: str = ""  # when every tensor's gradient is exactly 0: the dead path that stops it
+    source: str = "the engine"  # whose gradient trains: with --model, the learner's L_model_backward
 
     @property
     def worst(self) -> str:
@@ -101,7 +102,7 @@ def engine_gradient_check(trainer) -> GradCheck:
                                 c.leaky_slope, grads=grads, l2=c.l2, l1=c.l1)
         why = why_zero(d.X, params, c.hidden_activation, c.output_activation, c.leaky_slope) \
             if nothing_to_check(checks) else ""
-    return GradCheck(tuple(checks), why)
+    return GradCheck(tuple(checks), why, "your L_model_backward" if own is not None else "the engine")
 
 
 def lr_find(trainer) -> LRFind:

@@ -30,7 +30,7 @@ def big(v: float | None) -> str:
 def gradcheck_text(g: GradCheck) -> Text:
     t = Text()
     t.append("relative error = ‖g_num − g_backprop‖ / (‖g_num‖ + ‖g_backprop‖), centred differences (ε = 1e-7)\n"
-             "against the gradient the engine trains with, at the current parameters\n\n", style="dim")
+             f"against the gradient {g.source} trains with, at the current parameters\n\n", style="dim")
     t.append(f"{'tensor':<8}{'relative error':>16}  {'band':<12}{'max |diff|':>12}\n", style="bold")
     for k in g.tensors:
         t.append(f"d{k.name:<7}{k.rel_error:>16.3e}  ")
