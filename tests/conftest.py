@@ -18,6 +18,11 @@ SLOW = {
     "test_tui_reliability.py::test_resizing_while_training_runs": "six resizes, each waiting for training to go on",
     "test_tui_reliability.py::test_plus_while_running_until_it_diverges": "doubles the rate every 2,000 steps until it diverges",
     "test_app.py::test_small_terminals_and_resizes_never_crash": "resizes while training runs",
+    "test_tui_reliability.py::test_every_size_draws_and_trains":
+        "six sizes, each trained and drawn (tests/test_screen_sizes.py covers 80x24, 120x40 and 200x60 by default)",
+    "test_tui_reliability.py::test_divergence_is_shown_with_its_cause_and_minus_continues":
+        "runs until it diverges, then 24 rate halvings (test_app.py's divergence test is the default's)",
+    "test_tui_reliability_ii.py::test_the_palette_under_fast_keys": "a storm of keys with the palette open",
 }
 
 

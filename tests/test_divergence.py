@@ -104,11 +104,13 @@ def test_grid_really_diverges_where_it_must(grid):
 
 
 def test_grid_summaries_and_logs_are_strict_json(grid):
-    """The --json summary and the exported run log of every diverged run (and a sample of the
-    others) parse with a strict parser; the loss, when it overflows, is null, not NaN."""
+    """The --json summary and the exported run log of every diverged run (and of the others at
+    the largest rate, where units die or saturate) parse with a strict parser; the loss, when it
+    overflows, is null, not NaN. (Each summary runs the findings, which try cures on copies:
+    ~30 ms a run, so not all 936.)"""
     checked = 0
     for (loss, hidden, output, lr), (t, _) in grid.items():
-        if t.status != DIVERGED and lr not in (1e-8, 1e4):
+        if t.status != DIVERGED and lr != LRS[-1]:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # see test_summary_of_a_blown_up_run_is_silent
@@ -120,7 +122,7 @@ def test_grid_summaries_and_logs_are_strict_json(grid):
         assert recs[0]["type"] == "run" and recs[-1]["type"] == "end"
         assert recs[-1]["status"] == t.status and recs[-1]["reason"] == t.diverged_reason
         checked += 1
-    assert checked > 150
+    assert checked > 100
 
 
 def test_lowering_lr_continues_from_the_kept_parameters(grid):
