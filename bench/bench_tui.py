@@ -1,32 +1,37 @@
-"""The live TUI: training speed with the screen refreshing, key latency, frame cost, memory,
-start-up, for both training backends (a separate process, the default; a thread).
+"""The live TUI against issue 13's goals, side by side with headless, in one run.
 
-Every measurement runs in a fresh child process (`--one ...`), in Textual's headless mode
-(`App.run_test`, which lays out and renders every frame as for a terminal but discards the
+Every measurement runs in a fresh child process (`--one ...`) in Textual's headless mode
+(`App.run_test`, which lays out and renders every frame as for a terminal and discards the
 output), except start-up, which uses a real pseudo-terminal. Rounds interleave the contenders
-so a noisy neighbour hits them alike; figures are medians over rounds.
+(headless, then the TUI) so a noisy neighbour hits them alike; figures are medians over rounds.
 
-- speed:   steps/s of `Trainer.run` alone (headless, in chunks of 1,000) against steps/s while
-           the TUI trains (`r`) and draws its frames; also the frames painted per second.
-- latency: while training, `+` / `-` alternately; the time from the key press until a frame
-           showing its effect (frame.applied counts it) has been painted (call_after_refresh).
-- frame:   the UI's cost of one frame (message handling, widget updates, layout and render
-           until painted) with 1k, 100k and 1M steps of history; and take_snapshot's cost.
-- memory:  peak RSS of the app process (and, for the process backend, of the training
-           process) after training to 10k and to 1M steps in the TUI.
-- startup: `tui-trainer --help`, and the TUI's first frame on a real terminal (pty).
+- speed:   steps/s of `Trainer.run` alone (headless, chunks of 1,000) against steps/s while the
+           TUI trains (`r`) and draws; frames painted per second; the CPU share of the UI
+           process (the app and its relay thread) and of the training process. Also with
+           another busy process on the machine (`--busy`, a spinning Python loop) in the same
+           rounds.
+- keys:    in the same TUI rounds: `space` while paused and `+` / `-` while training; from the
+           key press until the first frame showing its effect (frame.applied counts it) has
+           been painted (call_after_refresh).
+- frame:   the UI's cost of one frame (handling, widget updates, layout and render until
+           painted) with 1k, 100k and 1M steps of history: a key's frame (paused: every panel
+           redrawn) and a periodic frame while training (10 a second, panels at their rates).
+- memory:  the app's and the training process's RSS sampled while the TUI trains for
+           --memory-seconds: at 1 minute, at the end, and the growth per minute after the first.
+- startup: the TUI's first frame on a real terminal (pty).
 
-    python bench/bench_tui.py                          # everything (several minutes)
-    python bench/bench_tui.py --only speed,latency --rounds 3 --json bench/results/tui.json
+    python bench/bench_tui.py --json bench/results/tui.json          # everything (~15 min)
+    python bench/bench_tui.py --only speed --rounds 3
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import os
 import platform
-import resource
+import re
 import statistics
 import subprocess
 import sys
@@ -34,8 +39,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BACKENDS = ("process", "thread")
 SIZE = (120, 40)
+FIRST_FRAME = re.compile(rb"step(?:\x1b\[[0-9;]*m| )+0")  # the status line of the first frame
+GOALS = {"key_p95_ms": 50.0, "space_p50_ms": 30.0, "frame_p50_ms": 10.0, "frame_p95_ms": 25.0,
+         "ui_cpu_share": 0.25, "ratio_free": 0.90, "ratio_busy": 0.70, "first_frame_s": 0.8}
 
 
 # ---- measurements, each in its own child process -------------------------------------------
@@ -52,9 +59,8 @@ def _story_trainer(steps: int = 0):
 
 
 def _bench_app(trainer, backend: str, runs_dir: str):
-    from tui_trainer.app import TrainerApp
-
     import tui_trainer.app as app_module
+    from tui_trainer.app import TrainerApp
 
     class BenchApp(TrainerApp):
         """Notes when each frame has been painted: (time, commands applied, step)."""
@@ -67,8 +73,11 @@ def _bench_app(trainer, backend: str, runs_dir: str):
         def on_frame_ready(self, message) -> None:
             super().on_frame_ready(message)
             f = message.frame
-            self.call_after_refresh(lambda: self.painted.append((time.perf_counter(), f.applied, f.snapshot.step)))
-    return BenchApp(trainer, runs_dir=Path(runs_dir), backend=backend)
+            self.call_after_refresh(lambda: self.painted.append((time.perf_counter(), f.applied, f.snapshot.step,
+                                                                 time.process_time())))
+    # Training must not pause by itself (pausing on trouble) while it is being timed.
+    extra = {"pause_on_trouble": False} if "pause_on_trouble" in inspect.signature(TrainerApp).parameters else {}
+    return BenchApp(trainer, runs_dir=Path(runs_dir), backend=backend, **extra)
 
 
 async def _until(pilot, predicate, timeout: float = 60.0, poll: float = 0.002) -> None:
@@ -87,6 +96,13 @@ def _cpu(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _rss_mib(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def one_headless(seconds: float) -> dict:
     t = _story_trainer()
     t.run(1000)
@@ -97,6 +113,15 @@ def one_headless(seconds: float) -> dict:
             "steps_per_cpu_s": (t.step_count - s0) / (time.process_time() - c0)}
 
 
+async def _key_latency(app, pilot, key: str) -> float:
+    """Milliseconds from pressing `key` until a frame that applied it has been painted."""
+    t_key = time.perf_counter()
+    await pilot.press(key)
+    sent = app.sent
+    await _until(pilot, lambda: any(p[1] >= sent for p in app.painted[-4:]), 10)
+    return (next(p[0] for p in app.painted if p[1] >= sent) - t_key) * 1e3
+
+
 def one_tui(backend: str, seconds: float, keys: int, runs_dir: str) -> dict:
     app = _bench_app(_story_trainer(), backend, runs_dir)
     out: dict = {}
@@ -104,28 +129,32 @@ def one_tui(backend: str, seconds: float, keys: int, runs_dir: str) -> dict:
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await _until(pilot, lambda: app.frame is not None)
+            await pilot.pause(0.5)
+            space = []
+            for i in range(keys):
+                await pilot.pause(0.05 + 0.05 * (i % 3))  # not in step with anything
+                space.append(await _key_latency(app, pilot, "space"))
+            out["space_ms"] = space
             await pilot.press("r")
             await _until(pilot, lambda: app.frame.running and app.frame.snapshot.step > 0)
             await pilot.pause(0.5)  # chunk size settles
             pid = getattr(app.session, "pid", None)
-            s0, t0, n0, c0 = app.frame.snapshot.step, time.perf_counter(), len(app.painted), _cpu(pid)
+            s0, t0, n0 = app.frame.snapshot.step, time.perf_counter(), len(app.painted)
+            c0, u0 = _cpu(pid), time.process_time()
             await pilot.pause(seconds)
-            s1, t1, n1, c1 = app.frame.snapshot.step, time.perf_counter(), len(app.painted), _cpu(pid)
+            s1, t1, n1 = app.frame.snapshot.step, time.perf_counter(), len(app.painted)
+            c1, u1 = _cpu(pid), time.process_time()
             out["steps_per_s"] = (s1 - s0) / (t1 - t0)
+            out["ui_cpu_share"] = (u1 - u0) / (t1 - t0)   # the app process: UI thread and relay
             if pid is not None:  # the training process's own CPU time: what the machine's load leaves it
                 out["steps_per_cpu_s"] = (s1 - s0) / (c1 - c0)
-                out["cpu_share"] = (c1 - c0) / (t1 - t0)
+                out["train_cpu_share"] = (c1 - c0) / (t1 - t0)
             out["frames_per_s"] = (n1 - n0) / (t1 - t0)
             lat = []
             for i in range(keys):
-                await pilot.pause(0.05 + 0.05 * (i % 3))  # not in step with the frame clock
-                t_key = time.perf_counter()
-                await pilot.press("plus" if i % 2 == 0 else "minus")
-                sent = app.sent
-                await _until(pilot, lambda: any(a >= sent for _, a, _ in app.painted[-3:]), 10)
-                t_paint = next(t for t, a, _ in app.painted if a >= sent)
-                lat.append(t_paint - t_key)
-            out["latency_ms"] = [x * 1e3 for x in lat]
+                await pilot.pause(0.05 + 0.05 * (i % 3))
+                lat.append(await _key_latency(app, pilot, "plus" if i % 2 == 0 else "minus"))
+            out["plus_minus_ms"] = lat
             out["running_at_end"] = app.frame.running
             await pilot.press("r")
             await _until(pilot, lambda: app.settled)
@@ -135,7 +164,8 @@ def one_tui(backend: str, seconds: float, keys: int, runs_dir: str) -> dict:
 
 
 def one_frame(steps: int, frames: int) -> dict:
-    """Frames built here from a trainer with `steps` of history, posted to a paused app."""
+    """Frames built here from a trainer with `steps` of history, posted to the app: key frames
+    (paused, every panel redrawn at once) and periodic frames while training (10 a second)."""
     import dataclasses
 
     from core.diagnosis.snapshot import take_snapshot
@@ -144,57 +174,66 @@ def one_frame(steps: int, frames: int) -> dict:
     app = _bench_app(_story_trainer(), "thread", "/tmp")
     out: dict = {}
 
+    async def post(pilot, frame) -> tuple[float, float]:
+        """(wall ms, CPU ms of this process) from posting the frame until it is painted."""
+        n = len(app.painted)
+        t0, c0 = time.perf_counter(), time.process_time()
+        app.post_message(FrameReady(frame))
+        await _until(pilot, lambda: len(app.painted) > n, 10, poll=0)
+        return (app.painted[n][0] - t0) * 1e3, (app.painted[n][3] - c0) * 1e3
+
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await _until(pilot, lambda: app.frame is not None)
+            app.session.close()  # from here on only the frames posted below reach the screen
+            await pilot.pause(0.3)
             base = app.frame
-            costs, snaps = [], []
+            keyed, periodic, snaps = [], [], []
             for i in range(frames):
                 trainer.run(10)
                 c0 = time.perf_counter()
                 snap = take_snapshot(trainer, with_findings=(i % 3 == 0))
-                snaps.append(time.perf_counter() - c0)
-                frame = dataclasses.replace(base, snapshot=snap, applied=base.applied)
-                n = len(app.painted)
+                snaps.append((time.perf_counter() - c0) * 1e3)
+                # a key's frame: one more command applied, paused
+                keyed.append(await post(pilot, dataclasses.replace(base, snapshot=snap, applied=base.applied + 1 + i,
+                                                                   running=False)))
+            last = app.frame.applied
+            for i in range(frames):
+                trainer.run(10)
+                snap = take_snapshot(trainer, with_findings=(i % 3 == 0))
                 t0 = time.perf_counter()
-                app.post_message(FrameReady(frame))
-                await _until(pilot, lambda: len(app.painted) > n, 10, poll=0)
-                costs.append(app.painted[n][0] - t0)
-            out["frame_ms"] = [c * 1e3 for c in costs]
-            out["snapshot_ms"] = [c * 1e3 for c in snaps]
-            out["history_rows"] = len(trainer.history.rows())
-            app.session.close()
+                periodic.append(await post(pilot, dataclasses.replace(base, snapshot=snap, applied=last, running=True)))
+                await pilot.pause(max(0.0, 0.1 - (time.perf_counter() - t0)))  # 10 frames a second
+            out.update(key_frame_ms=[w for w, _ in keyed], periodic_frame_ms=[w for w, _ in periodic],
+                       key_frame_cpu_ms=[c for _, c in keyed], periodic_frame_cpu_ms=[c for _, c in periodic],
+                       snapshot_ms=snaps, history_rows=len(trainer.history.rows()))
     asyncio.run(run())
     return out
 
 
-def one_memory(backend: str, steps: int, runs_dir: str) -> dict:
+def one_memory(backend: str, seconds: float, runs_dir: str) -> dict:
+    """RSS of the app and the training process every 5 s while the TUI trains for `seconds`."""
     app = _bench_app(_story_trainer(), backend, runs_dir)
-    out: dict = {}
+    out: dict = {"samples": []}
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await _until(pilot, lambda: app.frame is not None)
             await pilot.press("r")
-            await _until(pilot, lambda: app.frame.snapshot.step >= steps, timeout=3600, poll=0.05)
-            out["steps"] = app.frame.snapshot.step
-            await pilot.press("q")
-    t0 = time.perf_counter()
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < seconds:
+                pid = getattr(app.session, "pid", None)
+                out["samples"].append((time.perf_counter() - t0, _rss_mib(), _rss_mib(pid) if pid else 0.0,
+                                       app.frame.snapshot.step))
+                await pilot.pause(5.0)
+            await pilot.press("r")
+            await _until(pilot, lambda: app.settled)
+            app.session.close()
     asyncio.run(run())
-    out["wall_s"] = time.perf_counter() - t0
-    out["app_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out["child_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return out
 
 
 # ---- start-up ----------------------------------------------------------------------------
-def help_seconds() -> float:
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "tui_trainer", "--help"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0
-
-
 def first_frame_seconds(backend: str, tmp: Path) -> float:
     """Spawn the TUI on a pty; seconds until its status line shows the first frame ('state')."""
     import fcntl
@@ -216,7 +255,7 @@ def first_frame_seconds(backend: str, tmp: Path) -> float:
             r, _, _ = select.select([master], [], [], 0.05)
             if r:
                 buf += os.read(master, 65536)
-                if b"state" in buf:
+                if FIRST_FRAME.search(buf):  # the status line's "step 0", styled
                     took = time.perf_counter() - t0
                     break
         proc.send_signal(signal.SIGTERM)
@@ -234,7 +273,7 @@ def first_frame_seconds(backend: str, tmp: Path) -> float:
 
 
 # ---- the driver --------------------------------------------------------------------------
-def child(args: list[str]) -> dict:
+def child(args: list) -> dict:
     cmd = [sys.executable, __file__, "--one", *map(str, args)]
     res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if res.returncode != 0:
@@ -244,7 +283,11 @@ def child(args: list[str]) -> dict:
 
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))] if xs else float("nan")
+
+
+def load() -> float:
+    return os.getloadavg()[0]
 
 
 def machine() -> str:
@@ -257,22 +300,103 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{cpu}  nproc={os.cpu_count()}  Python {platform.python_version()}  NumPy {np.__version__}  "
-            f"load {load:.1f}")
+    return f"{cpu}  nproc={os.cpu_count()}  Python {platform.python_version()}  NumPy {np.__version__}"
+
+
+class Hog:
+    """Another busy process on the machine: one spinning Python loop."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def speed(args, tmp: Path, busy: bool) -> dict:
+    rows: dict = {"headless": [], "tui": []}
+    loads = []
+    for _ in range(args.rounds):
+        with Hog() if busy else _nothing():
+            loads.append(load())
+            rows["headless"].append(child(["headless", args.seconds]))
+            rows["tui"].append(child(["tui", args.backend, args.seconds, args.keys, tmp]))
+    ratios = [x["steps_per_s"] / h["steps_per_s"] for x, h in zip(rows["tui"], rows["headless"])]
+    t = rows["tui"]
+    e = {"busy": busy, "load": loads, "headless_steps_per_s": statistics.median(h["steps_per_s"] for h in rows["headless"]),
+         "tui_steps_per_s": statistics.median(x["steps_per_s"] for x in t), "ratio": statistics.median(ratios),
+         "ratios": ratios, "frames_per_s": statistics.median(x["frames_per_s"] for x in t),
+         "ui_cpu_share": statistics.median(x["ui_cpu_share"] for x in t), "rounds": rows}
+    if all("train_cpu_share" in x for x in t):
+        e["train_cpu_share"] = statistics.median(x["train_cpu_share"] for x in t)
+    for name in ("space_ms", "plus_minus_ms"):
+        lat = [v for x in t for v in x[name]]
+        e[name] = {"p50": pct(lat, 0.5), "p95": pct(lat, 0.95), "max": max(lat), "n": len(lat)}
+    tag = "with a busy process" if busy else "second core free"
+    print(f"[{tag}, load {min(loads):.1f}-{max(loads):.1f}] headless {e['headless_steps_per_s']:,.0f} steps/s, "
+          f"TUI ({args.backend}) {e['tui_steps_per_s']:,.0f} = {e['ratio']:.0%} (rounds "
+          f"{', '.join(f'{r:.0%}' for r in ratios)}); {e['frames_per_s']:.1f} frames/s; UI process "
+          f"{e['ui_cpu_share']:.0%} of a core" + (f", training {e['train_cpu_share']:.0%}" if "train_cpu_share" in e else "")
+          + f"; space (paused) p50 {e['space_ms']['p50']:.0f} / p95 {e['space_ms']['p95']:.0f} ms; +/- (training) "
+          f"p50 {e['plus_minus_ms']['p50']:.0f} / p95 {e['plus_minus_ms']['p95']:.0f} ms", flush=True)
+    return e
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def goals_table(r: dict) -> list[tuple[str, str, str]]:
+    g, rows = GOALS, []
+    for e in r.get("speed", []):
+        tag = "busy process" if e["busy"] else "second core free"
+        ld = f"load {min(e['load']):.1f}-{max(e['load']):.1f}"
+        need = g["ratio_busy"] if e["busy"] else g["ratio_free"]
+        rows.append((f"training ≥ {need:.0%} of headless ({tag})", f"{e['ratio']:.0%} ({ld})", _met(e["ratio"] >= need)))
+        rows.append((f"key → screen p95 ≤ 50 ms, paused ({tag})", f"{e['space_ms']['p95']:.0f} ms", _met(e['space_ms']['p95'] <= g["key_p95_ms"])))
+        rows.append((f"key → screen p95 ≤ 50 ms, training ({tag})", f"{e['plus_minus_ms']['p95']:.0f} ms", _met(e['plus_minus_ms']['p95'] <= g["key_p95_ms"])))
+        rows.append((f"space (paused) p50 ≤ 30 ms ({tag})", f"{e['space_ms']['p50']:.0f} ms", _met(e['space_ms']['p50'] <= g["space_p50_ms"])))
+        rows.append((f"UI process < 25 % of a core at ~10 frames/s ({tag})",
+                     f"{e['ui_cpu_share']:.0%} at {e['frames_per_s']:.1f} frames/s", _met(e["ui_cpu_share"] < g["ui_cpu_share"])))
+    for e in r.get("frame", []):
+        for kind in ("periodic", "key"):
+            p50, p95 = e[f"{kind}_p50_ms"], e[f"{kind}_p95_ms"]
+            c50, c95 = e[f"{kind}_cpu_p50_ms"], e[f"{kind}_cpu_p95_ms"]
+            rows.append((f"{kind} frame p50 ≤ 10, p95 ≤ 25 ms at {e['steps']:,} steps",
+                         f"wall {p50:.1f} / {p95:.1f} ms, CPU {c50:.1f} / {c95:.1f} ms (load {e['load']:.1f})",
+                         _met(p50 <= g["frame_p50_ms"] and p95 <= g["frame_p95_ms"])))
+    if "first_frame_s" in r:
+        ff = r["first_frame_s"]
+        rows.append(("first frame ≤ 0.8 s", f"{ff['median']:.2f} s (load {ff['load']:.1f})", _met(ff["median"] <= g["first_frame_s"])))
+    if "memory" in r:
+        m = r["memory"]
+        rows.append((f"memory flat over {m['seconds'] / 60:.0f} min on screen",
+                     f"app {m['app_at_1min']:.1f} → {m['app_end']:.1f} MiB ({m['app_mib_per_min']:+.2f} MiB/min after the first), "
+                     f"training {m['child_mib_per_min']:+.2f} MiB/min", "see figures"))
+    return rows
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "no"
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default="speed,latency,frame,memory,startup",
-                   help="comma list of: speed, latency, frame, memory, startup")
-    p.add_argument("--backends", default=",".join(BACKENDS))
+    p.add_argument("--only", default="speed,busy,frame,memory,startup",
+                   help="comma list of: speed, busy, frame, memory, startup")
+    p.add_argument("--backend", default="process", help="process (the default users get) or thread")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=5.0, help="training window per speed round")
-    p.add_argument("--keys", type=int, default=30, help="key presses per latency round")
+    p.add_argument("--keys", type=int, default=20, help="presses of each kind per round")
     p.add_argument("--frame-steps", default="1000,100000,1000000")
-    p.add_argument("--frames", type=int, default=60, help="frames per frame-cost run")
-    p.add_argument("--memory-steps", default="10000,1000000")
+    p.add_argument("--frames", type=int, default=40, help="frames of each kind per frame-cost run")
+    p.add_argument("--memory-seconds", type=float, default=600)
     p.add_argument("--json", metavar="PATH")
     p.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -281,88 +405,62 @@ def main(argv=None) -> int:
         fn = {"headless": lambda s: one_headless(float(s)),
               "tui": lambda b, s, k, d: one_tui(b, float(s), int(k), d),
               "frame": lambda n, f: one_frame(int(n), int(f)),
-              "memory": lambda b, n, d: one_memory(b, int(n), d)}[kind]
+              "memory": lambda b, s, d: one_memory(b, float(s), d)}[kind]
         print(json.dumps(fn(*rest)))
         return 0
 
     import tempfile
     only = set(args.only.split(","))
-    backends = [b for b in args.backends.split(",") if b]
     tmp = Path(tempfile.mkdtemp(prefix="bench-tui-"))
-    results: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
-                     "command": " ".join(["python"] + sys.argv)}
-    print(f"# {results['date']}  {results['machine']}")
-    if only & {"speed", "latency"}:
-        rows: dict = {"headless": [], **{b: [] for b in backends}}
-        for r in range(args.rounds):
-            rows["headless"].append(child(["headless", args.seconds]))
-            for b in backends:
-                rows[b].append(child(["tui", b, args.seconds, args.keys if "latency" in only else 0, tmp]))
-        head = statistics.median(x["steps_per_s"] for x in rows["headless"])
-        print(f"headless Trainer.run: {head:,.0f} steps/s (median of {args.rounds})")
-        results["headless_steps_per_s"] = head
-        results["tui"] = {}
-        for b in backends:
-            sps = [x["steps_per_s"] for x in rows[b]]
-            ratios = [x["steps_per_s"] / h["steps_per_s"] for x, h in zip(rows[b], rows["headless"])]
-            lat = [v for x in rows[b] for v in x.get("latency_ms", [])]
-            fps = statistics.median(x["frames_per_s"] for x in rows[b])
-            entry = {"steps_per_s": statistics.median(sps), "ratio_to_headless": statistics.median(ratios),
-                     "frames_per_s": fps, "rounds": rows[b]}
-            line = (f"TUI {b:8s}: {entry['steps_per_s']:,.0f} steps/s = {entry['ratio_to_headless']:.0%} of headless "
-                    f"(per-round ratios {', '.join(f'{x:.0%}' for x in ratios)}), {fps:.1f} frames/s painted")
-            if lat:
-                entry.update(latency_p50_ms=pct(lat, 0.5), latency_p95_ms=pct(lat, 0.95), latency_max_ms=max(lat),
-                             latency_n=len(lat))
-                line += (f"; key→screen p50 {entry['latency_p50_ms']:.0f} ms, p95 {entry['latency_p95_ms']:.0f} ms, "
-                         f"max {max(lat):.0f} ms (n={len(lat)})")
-            if all("steps_per_cpu_s" in x for x in rows[b]):
-                cpu_ratios = [x["steps_per_cpu_s"] / h["steps_per_cpu_s"] for x, h in zip(rows[b], rows["headless"])]
-                entry.update(cpu_ratio_to_headless=statistics.median(cpu_ratios),
-                             cpu_share=statistics.median(x["cpu_share"] for x in rows[b]))
-                line += (f"; per CPU-second of the training process {entry['cpu_ratio_to_headless']:.0%} of headless, "
-                         f"which got {entry['cpu_share']:.0%} of a core")
-            results["tui"][b] = entry
-            print(line, flush=True)
+    r: dict = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
+               "command": " ".join(["python"] + sys.argv), "load_at_start": load()}
+    print(f"# {r['date']}  {r['machine']}  load {r['load_at_start']:.1f}", flush=True)
+    r["speed"] = [speed(args, tmp, busy) for busy in (False, True) if ("busy" if busy else "speed") in only]
     if "frame" in only:
-        results["frame"] = []
+        r["frame"] = []
         for n in map(int, args.frame_steps.split(",")):
+            ld = load()
             x = child(["frame", n, args.frames])
-            fr = x["frame_ms"][5:]  # the first frames warm caches up
-            e = {"steps": n, "history_rows": x["history_rows"], "frame_p50_ms": pct(fr, 0.5),
-                 "frame_p95_ms": pct(fr, 0.95), "snapshot_p50_ms": pct(x["snapshot_ms"][5:], 0.5),
-                 "snapshot_p95_ms": pct(x["snapshot_ms"][5:], 0.95)}
-            results["frame"].append(e)
-            print(f"frame at {n:>9,d} steps ({e['history_rows']} history rows): UI p50 {e['frame_p50_ms']:.1f} ms, "
-                  f"p95 {e['frame_p95_ms']:.1f} ms; take_snapshot p50 {e['snapshot_p50_ms']:.1f} ms, "
-                  f"p95 {e['snapshot_p95_ms']:.1f} ms", flush=True)
+            e = {"steps": n, "load": ld, "history_rows": x["history_rows"]}
+            for kind in ("key", "periodic"):
+                fr = x[f"{kind}_frame_ms"][3:]  # the first frames warm caches up
+                cpu = x[f"{kind}_frame_cpu_ms"][3:]
+                e.update({f"{kind}_p50_ms": pct(fr, 0.5), f"{kind}_p95_ms": pct(fr, 0.95), f"{kind}_max_ms": max(fr),
+                          f"{kind}_cpu_p50_ms": pct(cpu, 0.5), f"{kind}_cpu_p95_ms": pct(cpu, 0.95)})
+            e.update(snapshot_p50_ms=pct(x["snapshot_ms"], 0.5), snapshot_p95_ms=pct(x["snapshot_ms"], 0.95))
+            r["frame"].append(e)
+            print(f"[load {ld:.1f}] frame at {n:>9,d} steps: periodic p50 {e['periodic_p50_ms']:.1f} / p95 "
+                  f"{e['periodic_p95_ms']:.1f} ms (CPU {e['periodic_cpu_p50_ms']:.1f} / {e['periodic_cpu_p95_ms']:.1f}); "
+                  f"key frame p50 {e['key_p50_ms']:.1f} / p95 {e['key_p95_ms']:.1f} ms (CPU {e['key_cpu_p50_ms']:.1f} / "
+                  f"{e['key_cpu_p95_ms']:.1f}); take_snapshot p50 {e['snapshot_p50_ms']:.1f} ms", flush=True)
     if "memory" in only:
-        results["memory"] = []
-        for b in backends:
-            base = None
-            for n in map(int, args.memory_steps.split(",")):
-                x = child(["memory", b, n, tmp / f"runs-{b}-{n}"])
-                total = x["app_rss_mib"] + (x["child_rss_mib"] if b == "process" else 0.0)
-                base = total if base is None else base
-                e = {"backend": b, "steps": x["steps"], **x, "total_mib": total, "growth_mib": total - base}
-                results["memory"].append(e)
-                print(f"memory {b:8s} {x['steps']:>9,d} steps: app {x['app_rss_mib']:.1f} MiB"
-                      + (f" + training process {x['child_rss_mib']:.1f} MiB" if b == "process" else "")
-                      + f", growth {total - base:+.1f} MiB ({x['wall_s']:.0f} s)", flush=True)
+        ld = load()
+        x = child(["memory", args.backend, args.memory_seconds, tmp / "runs-memory"])
+        s = x["samples"]
+        after = [v for v in s if v[0] >= 60] or s
+        minutes = max((after[-1][0] - after[0][0]) / 60, 1e-9)
+        m = {"seconds": args.memory_seconds, "load": ld, "samples": s, "app_at_1min": after[0][1], "app_end": s[-1][1],
+             "app_mib_per_min": (after[-1][1] - after[0][1]) / minutes,
+             "child_mib_per_min": (after[-1][2] - after[0][2]) / minutes, "steps": s[-1][3]}
+        r["memory"] = m
+        print(f"[load {ld:.1f}] memory over {args.memory_seconds:.0f} s ({m['steps']:,} steps): app {s[0][1]:.1f} MiB at start, "
+              f"{m['app_at_1min']:.1f} at 1 min, {m['app_end']:.1f} at the end ({m['app_mib_per_min']:+.2f} MiB/min after "
+              f"the first minute); training process {after[0][2]:.1f} → {s[-1][2]:.1f} MiB", flush=True)
     if "startup" in only:
-        helps = [help_seconds() for _ in range(5)]
-        results["help_s"] = statistics.median(helps)
-        print(f"tui-trainer --help: {results['help_s']:.2f} s (median of 5)")
-        results["first_frame_s"] = {}
-        for b in backends:
-            ff = [first_frame_seconds(b, tmp) for _ in range(args.rounds)]
-            results["first_frame_s"][b] = statistics.median(ff)
-            print(f"first frame on a pty, {b}: {statistics.median(ff):.2f} s (median of {args.rounds}; "
-                  f"{', '.join(f'{x:.2f}' for x in ff)})", flush=True)
+        ld = load()
+        ff = [first_frame_seconds(args.backend, tmp) for _ in range(args.rounds)]
+        r["first_frame_s"] = {"median": statistics.median(ff), "runs": ff, "load": ld}
+        print(f"[load {ld:.1f}] first frame on a pty ({args.backend}): {statistics.median(ff):.2f} s "
+              f"({', '.join(f'{x:.2f}' for x in ff)})", flush=True)
+    r["load_at_end"] = load()
+    r["goals"] = goals_table(r)
+    print(f"\n| goal | measured | met? |\n| --- | --- | --- |")
+    for row in r["goals"]:
+        print("| " + " | ".join(row) + " |")
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(results, indent=1) + "\n")
+        path.write_text(json.dumps(r, indent=1) + "\n")
         print(f"wrote {path}")
     return 0
 
