@@ -9,13 +9,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from core.engine.config import TrainConfig
 from core.engine.data import story_problem
 from core.engine.trainer import Trainer
 from core.logs.reader import read_log
+from proc_wait import wait_until_busy
 from tui_trainer.cli import main
 from tui_trainer.commands.run import save_on_stop
 
@@ -26,7 +26,7 @@ def interrupted_run(cwd: Path, tmpdir: Path, before_signal=None) -> subprocess.C
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmpdir)}
     proc = subprocess.Popen([sys.executable, "-m", "tui_trainer", "run", "--steps", "100000000"], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
+    wait_until_busy(proc, cpu=1.5)
     if before_signal is not None:
         before_signal()
     proc.send_signal(signal.SIGINT)

@@ -19,6 +19,7 @@ from core.logs.reader import open_log, read_log
 from core.logs.record import VERSION, LogError, loads_strict
 from core.logs.writer import RunLogWriter, export_lines, save_session
 from core.engine.trainer import Trainer
+from proc_wait import wait_until_busy
 from tui_trainer.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,7 +184,7 @@ def test_an_interrupted_run_leaves_a_valid_log_of_the_steps_done(tmp_path, capsy
 
 def test_ctrl_c_without_log_saves_the_session_under_runs(tmp_path, capsys):
     proc = start_run(tmp_path)
-    time.sleep(1.5)
+    wait_until_busy(proc, cpu=1.5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
