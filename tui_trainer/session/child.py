@@ -11,6 +11,7 @@ import queue
 import signal
 import threading
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from core.engine.trainer import Trainer
@@ -48,9 +49,15 @@ def child_main(trainer: Trainer, commands, out, fps: float, options: dict | None
 
     def on_frame(frame: Frame) -> None:
         # The state first: whatever frame the app shows, it can rebuild the trainer behind it
-        # should this process be killed (checkpoint.py).
-        emit(("checkpoint", checkpoints.checkpoint(session, frame)))
+        # should this process be killed (checkpoint.py). The bounded history (~1.5 MB, a few
+        # ms to pickle and as many to unpickle) follows the frame, so a key's frame does not
+        # wait for it.
+        checkpoint = checkpoints.checkpoint(session, frame)
+        with_history = checkpoint.history is not None
+        emit(("checkpoint", replace(checkpoint, history=None, earlier=None) if with_history else checkpoint))
         emit(("frame", frame))
+        if with_history:
+            emit(("checkpoint", checkpoint))
         session.frame_drawn()  # nobody here shares our GIL: never wait for the screen
 
     options = dict(options or {})

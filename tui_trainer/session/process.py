@@ -175,6 +175,9 @@ class ProcessSession(Recovery):
                     kind = msg[0]
                     if kind == "frame":
                         frame = msg[1]
+                        if frame.applied != applied or not frame.running:  # a key's: on at once,
+                            applied = self._pass_on(frame, applied)        # not after the messages behind it
+                            frame = None
                     elif kind == "checkpoint":  # the state behind the frame that follows it
                         self._keeper.keep(msg[1])
                     else:
