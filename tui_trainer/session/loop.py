@@ -31,9 +31,9 @@ from .pacing import CostShare, Pacer
 
 
 class Session(Watching, Handlers):
-    CHUNK_SECONDS = 0.02      # a command waits at most about one chunk
+    CHUNK_SECONDS = 0.01      # a command waits at most about one chunk
     FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running,
-    FINDINGS_SHARE = 0.05     # and at most this share of the loop's time (pacing.CostShare)
+    FINDINGS_SHARE = 0.02     # and at most this share of the loop's time (pacing.CostShare)
     FINDINGS_QUIET = 0.03     # paused: a key's findings once no other key came for this long
     GIL_YIELD = 0.001         # pause after each chunk for a UI thread sharing the GIL (0: none to share)
     EARLIER_STEPS = 4096      # step records kept from before resets (halved, evenly, past this)
