@@ -12,12 +12,11 @@ from __future__ import annotations
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
-from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
 from core.diagnosis.plane import PlaneView
 
+from .plane_lines import PlaneLines
 from .plane_colors import cell_style, levels, point_style
 
 HALF = "▀"
@@ -104,32 +103,10 @@ def _box_lines(view: PlaneView, width: int, height: int) -> list[Strip]:
     return strips(chars, styles)
 
 
-class PlaneHeatmap(Widget):
+class PlaneHeatmap(PlaneLines):
     DEFAULT_CSS = """
     PlaneHeatmap { width: 1fr; height: 1fr; }
     """
 
-    view: reactive[PlaneView | None] = reactive(None, always_update=True)
-    """The frame's 2-D view; None draws nothing."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._lines: list[Strip] | None = None
-
-    def watch_view(self, _view) -> None:
-        self._lines = None
-        self.refresh()
-
-    def on_resize(self, _event) -> None:
-        self._lines = None
-
-    def lines(self) -> list[Strip]:
-        """Every line at the current size (built once per frame or resize)."""
-        if self._lines is None:
-            w, h = self.size
-            self._lines = heatmap_lines(self.view, w, h) if self.view is not None and w > 0 and h > 0 else []
-        return self._lines
-
-    def render_line(self, y: int) -> Strip:
-        lines = self.lines()
-        return lines[y] if y < len(lines) else Strip.blank(self.size.width)
+    def draw(self, view: PlaneView, width: int, height: int) -> list[Strip]:
+        return heatmap_lines(view, width, height)

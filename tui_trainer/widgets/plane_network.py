@@ -13,12 +13,11 @@ import math
 
 import numpy as np
 from rich.style import Style
-from textual.reactive import reactive
 from textual.strip import Strip
-from textual.widget import Widget
 
 from core.diagnosis.plane import PlaneView
 
+from .plane_lines import PlaneLines
 from .plane_colors import LEVELS, cell_style, levels, link_style
 from .plane_heatmap import HALF, sample_grid, strips
 
@@ -138,30 +137,11 @@ def network_lines(view: PlaneView, width: int, height: int) -> list[Strip]:
     return strips(chars, styles)
 
 
-class PlaneNetwork(Widget):
+class PlaneNetwork(PlaneLines):
     DEFAULT_CSS = """
     PlaneNetwork { width: 1fr; height: 1fr; }
     """
+    MIN_WIDTH = 5
 
-    view: reactive[PlaneView | None] = reactive(None, always_update=True)
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._lines: list[Strip] | None = None
-
-    def watch_view(self, _view) -> None:
-        self._lines = None
-        self.refresh()
-
-    def on_resize(self, _event) -> None:
-        self._lines = None
-
-    def lines(self) -> list[Strip]:
-        if self._lines is None:
-            w, h = self.size
-            self._lines = network_lines(self.view, w, h) if self.view is not None and w > 4 and h > 0 else []
-        return self._lines
-
-    def render_line(self, y: int) -> Strip:
-        lines = self.lines()
-        return lines[y] if y < len(lines) else Strip.blank(self.size.width)
+    def draw(self, view: PlaneView, width: int, height: int) -> list[Strip]:
+        return network_lines(view, width, height)
