@@ -9,8 +9,10 @@ import pytest
 # Tests that take many seconds of CPU or of a running TUI get the `slow` marker here (a test
 # may also carry @pytest.mark.slow itself). The default run deselects them (pyproject's
 # addopts: -m "not slow"); `.ci/run` runs them after the README's command with
-# `python3 -m pytest -m slow`. The key is file::function (every parameter set of it);
-# tests/test_suite_rules.py checks that each entry still names a test.
+# `python3 -m pytest -m slow`. The key is file::function (every parameter set of it) or
+# file::function[id] (that one); tests/test_suite_rules.py checks that each entry still names a
+# test. The default run keeps one test of each guarantee; the variants and stress tests of a
+# guarantee it already covers come here.
 SLOW = {
     "test_faults.py::test_soak_one_million_steps_cli": "1,000,000 headless steps and a 10,000-step reference run",
     "test_faults.py::test_soak_history_stays_bounded": "200,000 steps to show the history's memory is fixed",
@@ -23,12 +25,22 @@ SLOW = {
     "test_tui_reliability.py::test_divergence_is_shown_with_its_cause_and_minus_continues":
         "runs until it diverges, then 24 rate halvings (test_app.py's divergence test is the default's)",
     "test_tui_reliability_ii.py::test_the_palette_under_fast_keys": "a storm of keys with the palette open",
+    "test_tui_reliability_ii.py::test_working_folder_deleted_while_running":
+        "a fault while running (the default's quit-save tests cover saving)",
+    "test_tui_reliability.py::test_quit_while_running_saves_the_run_log[ctrl+c]":
+        "Ctrl+C is the same quit as q in Pilot (the real terminal's Ctrl+C runs by default)",
+    "test_training_process_lost.py::test_keys_after_the_training_process_is_killed":
+        "every key after a kill, an export and a restart (the quit after a kill runs by default)",
+    "test_run_interrupted.py::test_ctrl_c_with_runs_unwritable_saves_under_the_temporary_folder":
+        "a headless run that must use CPU time before its Ctrl+C (test_runlog.py's runs by default)",
+    "test_run_interrupted.py::test_ctrl_c_after_the_working_folder_was_deleted":
+        "a headless run that must use CPU time before its Ctrl+C (test_runlog.py's runs by default)",
 }
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if f"{item.path.name}::{item.originalname}" in SLOW:
+        if {f"{item.path.name}::{item.originalname}", f"{item.path.name}::{item.name}"} & SLOW.keys():
             item.add_marker(pytest.mark.slow)
 
 
