@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from core.diagnosis.snapshot import take_snapshot
 from core.engine.trainer import Trainer
 
 from ..protocol import Command, Frame, Notice
@@ -141,6 +142,7 @@ class ProcessSession(Recovery):
             if self._closed.is_set():
                 return
             self._loop_done.clear()
+            self._preview(self._trainer)  # before start(), which waits for the new interpreter
             self._process = self._ctx.Process(
                 target=child_main, name="tui-trainer-training", daemon=True,
                 args=(self._trainer, self._cmd_recv, self._out_send, self._fps, self._options))
@@ -153,6 +155,21 @@ class ProcessSession(Recovery):
             self._relay(cancelled)
         finally:
             self._loop_done.set()
+
+    PREVIEW_MAX_M = 50_000  # above this a snapshot takes longer than the child's start
+
+    def _preview(self, trainer: Trainer) -> None:
+        """A first frame from the trainer here, before the training process starts (a second
+        interpreter importing NumPy and reading the pickled trainer: ~0.5 s or more): the screen
+        shows step 0 at once. Without findings (Frame.fresh False): the training process's first
+        frame brings them."""
+        if trainer is None or trainer.m > self.PREVIEW_MAX_M:
+            return
+        try:
+            frame = Frame(take_snapshot(trainer, with_findings=False), running=False, applied=0, fresh=False)
+        except Exception:  # only a preview: the training process's first frame follows anyway
+            return
+        self._pacer.hand(frame)
 
     def _relay(self, cancelled: Callable[[], bool]) -> None:
         proc, conn = self._process, self._out_recv
