@@ -164,7 +164,10 @@ def test_the_training_process_exits_when_the_app_dies(tmp_path):
             got = threading.Event()
             ps = ProcessSession(Trainer(TrainConfig(), story_problem()), lambda f: got.set(), lambda n: None)
             threading.Thread(target=ps.run_loop, daemon=True).start()
-            got.wait(30)
+            got.wait(30)  # the first frame is built on the app's side, before the child starts
+            deadline = time.monotonic() + 30
+            while ps.pid is None and time.monotonic() < deadline:
+                time.sleep(0.01)
             ps.send(S.Command(S.RUN))
             print(ps.pid, flush=True)
             time.sleep(60)
