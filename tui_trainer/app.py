@@ -241,6 +241,7 @@ def run_tui(trainer: Trainer, backend: str | None = None, **options) -> int:
     unless backend (or $TUI_TRAINER_BACKEND) is "thread". options: TrainerApp's (lr_given,
     start_notice, pause_on_trouble)."""
     app = TrainerApp(trainer, backend=backend, **options)
+    del trainer  # the session holds it (the process backend only until the child has it)
     app.run()
     if not app._quitting:  # ended some other way (an error): still try not to lose the run
         app.session.close()

@@ -112,4 +112,9 @@ def launch_tui(args) -> int:
         trainer, options = own_tui(args)
     else:
         trainer, options = make_trainer(args), tui_options(args)
-    return run_tui(trainer, **with_view_hint(options, trainer.dataset))
+    options = with_view_hint(options, trainer.dataset)
+    # Handed over, not kept: once the training process has it, the app lets go of the
+    # trainer's step buffers (hundreds of MB at 1M samples); a local here would hold them.
+    handed = [trainer]
+    del trainer
+    return run_tui(handed.pop(), **options)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .check_sample import sampled
 from .loss_at_init import trivial_losses
 
 CHECK_STEPS = 1000     # steps both copies train when the cure keeps the weights
@@ -160,6 +161,18 @@ class CureChecker:
         self._base: dict[tuple, float] = {}
         self._untouched = None
         self._done: dict[tuple, CureCheck] = {}
+        self._sample = None   # (the trainer copies start from, positions): check_sample.py
+
+    def _source(self, samples: tuple[int, ...]):
+        """The run, or on a large dataset the same run on a sample of it (made once)."""
+        if self._sample is None:
+            self._sample = sampled(self.trainer, samples)
+        return self._sample[0]
+
+    def _local(self, samples: tuple[int, ...]) -> tuple[int, ...]:
+        """Training positions in the run as positions in the copies' data (those in the sample)."""
+        where = self._sample[1] if self._sample is not None else None
+        return samples if where is None else tuple(where[p] for p in samples if p in where)
 
     def base(self, which: str, samples: tuple[int, ...] = ()) -> float:
         if (which, samples) not in self._base:
@@ -167,10 +180,10 @@ class CureChecker:
                 self._base[which, samples] = math.inf  # the run as it is cannot go on
             else:
                 if self._untouched is None:
-                    self._untouched = self.trainer.clone()
+                    self._untouched = self._source(samples).clone()
                     with np.errstate(all="ignore"):
                         self._untouched.run(self.steps)
-                self._base[which, samples] = measure(self._untouched, which, samples)
+                self._base[which, samples] = measure(self._untouched, which, self._local(samples))
         return self._base[which, samples]
 
     def check(self, cure: Cure, which: str = "train", samples: tuple[int, ...] = ()) -> CureCheck:
@@ -183,7 +196,7 @@ class CureChecker:
         before = self.base(which, samples)
         try:
             with np.errstate(all="ignore"):
-                after = measure(apply_cure(self.trainer, cure, self.steps), which, samples)
+                after = measure(apply_cure(self._source(samples), cure, self.steps), which, self._local(samples))
         except ValueError:  # a setting the engine refuses here: not a cure
             after = math.inf
         helped = math.isfinite(after) and (after <= IMPROVE * before or not math.isfinite(before))

@@ -121,8 +121,18 @@ def curvature_at(X, Y, params, hidden_activation, output_activation, loss="mse",
     return Curvature(lam, limit, float(lr), n, ok)
 
 
+# Past this many samples λmax is estimated on an evenly spaced subset of them: J's Hessian is a
+# mean over samples, which this many estimate well, and each of the ~20 Hessian-vector products
+# is two backprop passes (at 1M samples the whole set took seconds, asked several times a second).
+CURVATURE_SAMPLES = 20_000
+
+
 def curvature(trainer, iters: int = 100, tol: float = 1e-6) -> Curvature:
     """λmax and 2/λmax for the trainer's current parameters and training data."""
     c, d = trainer.config, trainer.data
-    return curvature_at(d.X, d.Y, trainer.parameters(), c.hidden_activation, c.output_activation,
+    X, Y = d.X, d.Y
+    if X.shape[1] > CURVATURE_SAMPLES:
+        idx = np.linspace(0, X.shape[1] - 1, CURVATURE_SAMPLES).astype(int)
+        X, Y = X[:, idx], Y[:, idx]
+    return curvature_at(X, Y, trainer.parameters(), c.hidden_activation, c.output_activation,
                         c.loss, c.leaky_slope, c.lr, iters, tol)

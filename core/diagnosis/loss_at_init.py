@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.losses import compute_cost
+from ..engine.losses import compute_cost, output_cost
+from ..engine.network import L_model_forward, initialize_parameters
 
 MISMATCH_FACTOR = 3.0  # measured/expected beyond this (either way) counts as a large mismatch
 
@@ -55,14 +56,16 @@ def explain(measured: float, zero: float, mean: float, label: str) -> tuple[bool
 
 
 def loss_at_init(trainer) -> LossAtInit:
-    """Re-creates step 0 from the trainer's config and seed (the live run is not touched)."""
-    from ..engine.trainer import Trainer  # local import: keeps this module usable on plain arrays
-
-    fresh = Trainer(trainer.config, trainer.dataset, trainer.split, window=2, archive=2)
-    d = fresh.data
+    """Re-creates step 0 from the trainer's config and seed (the live run is not touched): the
+    initial parameters on the trainer's prepared data, one forward pass. (A second Trainer for
+    this copied the data and allocated its step buffers: seconds at 1M samples, at every change
+    of the rate.)"""
+    c, d = trainer.config, trainer.data
+    params = initialize_parameters(trainer.layer_dims, c.init, c.seed)
     with np.errstate(all="ignore"):
-        measured = fresh.cost_on(d.X, d.Y)
-    zero, label, mean = trivial_losses(d.Y, fresh.config.loss)
+        AL, caches = L_model_forward(d.X, params, c.hidden_activation, c.output_activation, c.leaky_slope)
+        measured = output_cost(caches[-1][1], AL, d.Y, c.loss, c.output_activation)
+    zero, label, mean = trivial_losses(d.Y, c.loss)
     mismatch, meaning = explain(measured, zero, mean, label)
     ratio = measured / zero if zero > 0 else math.inf
-    return LossAtInit(fresh.config.loss, measured, zero, label, mean, ratio, mismatch, meaning)
+    return LossAtInit(c.loss, measured, zero, label, mean, ratio, mismatch, meaning)

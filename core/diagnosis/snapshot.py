@@ -14,6 +14,7 @@ import numpy as np
 from .evaluation import evaluate
 from .findings import Finding, diagnose
 from .problem_view import ProblemView, problem_view
+from .sample_bins import SampleSummary, shown_index, summary
 from .sample_rows import SampleRows, TableView, sample_rows
 from ..engine.trainer import Trainer
 
@@ -39,6 +40,7 @@ class Snapshot:
     dev_rmse: float | None
     feature_names: tuple[str, ...]
     target_name: str
+    # Per train sample; past sample_bins.SHOWN_SAMPLES, an evenly spaced subset (see `samples`).
     x: np.ndarray                # (m,) first feature of each train sample, original units
     y: np.ndarray                # (m,) target, original units
     y_hat: np.ndarray            # (m,) prediction, original units
@@ -57,10 +59,21 @@ class Snapshot:
     table: SampleRows | None = None
     # Playground's controls: accuracy, L2 / L1, batch and epoch, the 2-D view (problem_view.py).
     problem: ProblemView | None = None
+    # Past SHOWN_SAMPLES train samples: which ones the arrays above hold, and the counts and
+    # bins of all of them (sample_bins.py). None: the arrays hold every train sample.
+    samples: SampleSummary | None = None
 
     @property
     def m(self) -> int:
-        return int(self.x.shape[0])
+        """Train samples in all (the per-sample arrays may hold a subset: `samples`)."""
+        return self.samples.m if self.samples is not None else int(self.x.shape[0])
+
+    @property
+    def dead_y_hat(self) -> float | None:
+        """ŷ of a dead sample in y's units (ReLU's 0 mapped back), None when none is dead."""
+        if self.samples is not None:
+            return self.samples.dead_y_hat
+        return float(self.y_hat[np.argmax(self.dead)]) if self.dead.any() else None
 
     @property
     def n_features(self) -> int:
@@ -68,7 +81,7 @@ class Snapshot:
 
     @property
     def dead_output(self) -> int:
-        return int(self.dead.sum())
+        return self.samples.dead_total if self.samples is not None else int(self.dead.sum())
 
     @property
     def dead_hidden(self) -> tuple[int, ...]:
@@ -91,11 +104,15 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
     table_view: the rows of the per-sample table the screen shows (sample_rows.py)."""
     c, d = trainer.config, trainer.data
     ev = evaluate(trainer)
-    train_idx = trainer.split.train_idx
-    x = trainer.dataset.X[0, train_idx].astype(float)
-    y = trainer.dataset.Y[0, train_idx].astype(float)
     dead = np.zeros(trainer.m, dtype=bool)
     dead[ev.dead_samples] = True
+    shown = shown_index(trainer.m)
+    y_hat, Z_L, active = np.asarray(ev.y_hat, dtype=float), ev.Z_L[0], ev.hidden_active
+    samples = None if shown is None else summary(shown, Z_L, dead, active, y_hat)
+    pick = slice(None) if shown is None else shown
+    train_idx = trainer.split.train_idx[pick]
+    x = trainer.dataset.X[0, train_idx].astype(float)
+    y = trainer.dataset.Y[0, train_idx].astype(float)
     hist = trainer.history.thinned(history_points)
     col = trainer.history.col
     findings = tuple(diagnose(trainer, ev)) if with_findings else tuple(previous_findings)
@@ -108,8 +125,8 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
         loss=_finite_or_nan(ev.loss), dev_loss=None if ev.dev_loss is None else _finite_or_nan(ev.dev_loss),
         rmse=_finite_or_nan(ev.rmse), dev_rmse=None if ev.dev_rmse is None else _finite_or_nan(ev.dev_rmse),
         feature_names=tuple(trainer.dataset.feature_names), target_name=trainer.dataset.target_name,
-        x=x, y=y, y_hat=np.asarray(ev.y_hat, dtype=float).copy(), Z_L=ev.Z_L[0].copy(), dead=dead,
-        hidden_active=tuple(a.copy() for a in ev.hidden_active),
+        x=x, y=y, y_hat=y_hat[pick].copy(), Z_L=Z_L[pick].copy(), dead=dead[pick].copy(),
+        hidden_active=tuple(a[:, pick].copy() for a in active), samples=samples,
         dead_units=tuple(np.asarray(u, dtype=int) for u in ev.dead_units),
         hidden_can_die=ev.hidden_can_die, output_can_die=ev.output_can_die,
         hist_step=hist[:, col["step"]].copy(), hist_loss=hist[:, col["loss"]].copy(),

@@ -41,23 +41,55 @@ def parse_csv_text(text: str, name: str = "<csv>", target: str | None = None) ->
     text = text.removeprefix("\ufeff")  # a byte-order mark is not part of the first name
     if "\x00" in text:
         raise DataError(f"{name}: not a text CSV file (contains NUL bytes)")
-    rows = _read_rows(text, name)
-    if not rows:
-        raise DataError(f"{name}: file is empty")
-    header = [h.strip() for h in rows[0][1]]
-    body = rows[1:]
+    fast = _fast_table(text)
+    if fast is not None:  # a plain table of numbers: NumPy's reader, ~20x faster at 1M rows
+        header, values = _check_header(fast[0], name), fast[1]
+    else:  # anything else (quotes, bad cells, ragged rows): row by row, for the exact message
+        rows = _read_rows(text, name)
+        if not rows:
+            raise DataError(f"{name}: file is empty")
+        header, body = _check_header(rows[0][1], name), rows[1:]
+        if not body:
+            raise DataError(f"{name}: header only, no data rows")
+        values = _values(body, header, name)
+    t = len(header) - 1 if target is None else _target_index(header, target, name)
+    features = [j for j in range(len(header)) if j != t]
+    return Dataset(values[:, features].T.copy(), values[:, [t]].T.copy(),
+                   tuple(header[j] for j in features), header[t], name)
+
+
+def _fast_table(text: str) -> tuple[list[str], np.ndarray] | None:
+    """(header row, values) when the body is a plain comma-separated table of finite numbers
+    with the header's number of columns; None otherwise (the row-by-row reader then finds and
+    names the fault). Values are within ±MAX_ABS, as _number requires."""
+    first, _, body = text.partition("\n")
+    if '"' in text or not body.strip():
+        return None
+    try:
+        (head,) = _read_rows(first, "<header>")
+        values = np.loadtxt(io.StringIO(body), delimiter=",", ndmin=2, comments=None, quotechar=None)
+    except (ValueError, DataError):
+        return None
+    if values.shape[1] != len(head[1]) or not np.all(np.abs(values) <= MAX_ABS):  # also NaN, inf
+        return None
+    return head[1], values
+
+
+def _check_header(row: list[str], name: str) -> list[str]:
+    header = [h.strip() for h in row]
     if len(header) < 2:
         sep = next((f" (separated by {c!r}? columns must be separated by commas)"
-                    for c in (";", "\t", "|") if c in rows[0][1][0]), "")
+                    for c in (";", "\t", "|") if c in row[0]), "")
         raise DataError(f"{name}: need at least 2 columns (features and a target), found {len(header)}{sep}")
     if any(h == "" for h in header):
         raise DataError(f"{name}: header row has an empty column name")
     dup = next((h for i, h in enumerate(header) if h in header[:i]), None)
     if dup is not None:
         raise DataError(f"{name}: header row names column {dup!r} twice")
-    if not body:
-        raise DataError(f"{name}: header only, no data rows")
-    t = len(header) - 1 if target is None else _target_index(header, target, name)
+    return header
+
+
+def _values(body: list[tuple[int, list[str]]], header: list[str], name: str) -> np.ndarray:
     values = np.empty((len(body), len(header)))
     for r, (line, row) in enumerate(body):
         if len(row) != len(header):
@@ -65,9 +97,7 @@ def parse_csv_text(text: str, name: str = "<csv>", target: str | None = None) ->
                             f"the header has {len(header)}")
         for j, cell in enumerate(row):
             values[r, j] = _number(cell, name, line, header[j])
-    features = [j for j in range(len(header)) if j != t]
-    return Dataset(values[:, features].T.copy(), values[:, [t]].T.copy(),
-                   tuple(header[j] for j in features), header[t], name)
+    return values
 
 
 def _read_rows(text: str, name: str) -> list[tuple[int, list[str]]]:

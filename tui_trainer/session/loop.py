@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from core.diagnosis.diagnostics import LiveDiagnostics
+from core.diagnosis.sample_bins import SHOWN_SAMPLES as LIGHT_START_SAMPLES
 from core.diagnosis.snapshot import take_snapshot
 from core.engine.trainer import StepRecord, Trainer
 from core.files import export_path, make_folder, write_atomic
@@ -86,8 +87,10 @@ class Session(Watching, Handlers):
         deliver frames. Blocks; run it in exactly one thread."""
         self._loop_done.clear()
         try:
-            self._publish(force_findings=True)
-            owed = False  # paused: a key's frame went out without its findings
+            # On a large dataset the findings take seconds: the first frame goes out without
+            # them, and they follow as after a key.
+            owed = self._trainer.m > LIGHT_START_SAMPLES  # paused: a frame went out without its findings
+            self._publish(force_findings=not owed, light=owed)
             while not (self._closed.is_set() or cancelled()):
                 changed = self._drain(block=not self._running,
                                       timeout=self.FINDINGS_QUIET if owed else 0.1)

@@ -29,35 +29,52 @@ RELU_AT_ZERO = ("{which}: Z^[L] = 0 exactly. ReLU'(0) is taken as 0 here, so {it
 def stuck_at(s: Snapshot) -> str:
     """What a dead sample's ŷ reads, in y's units: 0, or under normalisation the value ReLU's 0
     maps back to (the training mean of y), said as such."""
-    if not s.normalize or not s.dead.any():
+    if not s.normalize or s.dead_y_hat is None:
         return "ŷ = 0"
-    return f"ŷ = {num(float(s.y_hat[np.argmax(s.dead)]))} (ReLU's 0 in y's units)"
+    return f"ŷ = {num(s.dead_y_hat)} (ReLU's 0 in y's units)"
 
 
 def samples_title(s: Snapshot | None) -> str:
     """The sample table's heading: what red means, and what a dead ŷ reads there."""
     if s is not None and not s.output_can_die:
         return f"Samples (a {s.output_activation} output: none can die)"
-    if s is None or not s.normalize or not s.dead.any():
+    if s is None or not s.normalize or s.dead_y_hat is None:
         return "Samples (red: dead, ŷ stuck at 0)"
-    return f"Samples (red: dead; ŷ = {num(float(s.y_hat[np.argmax(s.dead)]))} is ReLU's 0 in y's units)"
+    return f"Samples (red: dead; ŷ = {num(s.dead_y_hat)} is ReLU's 0 in y's units)"
 
 
 def dead_lines(s: Snapshot, t: Text) -> None:
     if not s.output_can_die:
         t.append(f"Dead outputs: none possible with a {s.output_activation} output\n", style="bold green")
         return
-    dead = np.flatnonzero(s.dead)
-    if not len(dead):
+    (dead, dead_text), (at_zero, zero_text) = dead_numbers(s)
+    if not dead:
         t.append(f"Dead outputs: 0 of {s.m} samples\n", style="bold")
         return
-    t.append(f"Dead outputs: {len(dead)} of {s.m} samples (#{index_ranges(dead, MAX_PARTS)}) stuck at {stuck_at(s)}\n",
-             style="bold red")
-    at_zero = np.flatnonzero(s.dead & (np.asarray(s.Z_L) == 0))
-    if len(at_zero):
-        one = len(at_zero) == 1
-        t.append(RELU_AT_ZERO.format(which=f"#{index_ranges(at_zero, MAX_PARTS)}", it="it gets" if one else "they get",
+    t.append(f"Dead outputs: {dead} of {s.m} samples (#{dead_text}) stuck at {stuck_at(s)}\n", style="bold red")
+    if at_zero:
+        one = at_zero == 1
+        t.append(RELU_AT_ZERO.format(which=f"#{zero_text}", it="it gets" if one else "they get",
                                      its="its" if one else "their") + "\n", style="yellow")
+
+
+def dead_numbers(s: Snapshot) -> tuple[tuple[int, str], tuple[int, str]]:
+    """(how many, which) of the dead samples and of those at Z^[L] = 0 exactly: from every
+    sample, or from a large dataset's summary (sample_bins.py)."""
+    if s.samples is None:
+        dead = np.flatnonzero(s.dead)
+        at_zero = np.flatnonzero(s.dead & (np.asarray(s.Z_L) == 0))
+        return (len(dead), index_ranges(dead, MAX_PARTS)), (len(at_zero), index_ranges(at_zero, MAX_PARTS))
+    d = s.samples
+    return (d.dead_total, run_ranges(d.dead_runs, d.dead_total)), (d.zero_total, run_ranges(d.zero_runs, d.zero_total))
+
+
+def run_ranges(runs: np.ndarray, total: int) -> str:
+    """index_ranges's wording from (first, last) runs: '0–4, 7, … (200 in all)'."""
+    parts = [str(a) if a == b else f"{a}–{b}" for a, b in runs.tolist()]
+    if len(parts) > MAX_PARTS:
+        return ", ".join(parts[:MAX_PARTS]) + f", … ({total} in all)"
+    return ", ".join(parts)
 
 
 def next_step_lines(step: NextStep | None, t: Text) -> None:
@@ -100,7 +117,7 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
         next_step_lines(self.next_step, t)
         if not s.findings:
             # The diagnosis engine explains what it finds; without findings, say why dead matters.
-            if s.output_can_die and s.dead.any():
+            if s.output_can_die and s.dead_output:
                 t.append(DEAD_REASON + "\n", style="italic")
             elif any(len(u) for u in s.dead_units):
                 t.append(DEAD_UNIT_REASON + "\n", style="italic")

@@ -4,7 +4,9 @@ the block of negative pre-activations, the samples ReLU zeroes, stands out at a 
 With more samples than columns, each column stands for a bin of consecutive samples: + when
 all of them have Z^[L] > 0, − when none has, and otherwise a digit, how many of the bin are
 ≤ 0 (± past 9); `legend` says so, for the panel's border. Lines never wrap: a wrapped strip
-showed nothing at all on a 160-row dataset (issue 12)."""
+showed nothing at all on a 160-row dataset (issue 12). A large dataset's snapshot carries its
+samples counted in fine bins (core/diagnosis/sample_bins.py): a column is then a whole number of
+those bins (`summary_columns`), so the counts stay exact."""
 from __future__ import annotations
 
 import math
@@ -33,6 +35,24 @@ def columns(width: int, m: int) -> tuple[int, int, int]:
         return 1, m, 1
     per = math.ceil(m / room)
     return 1, math.ceil(m / per), per
+
+
+def summary_columns(width: int, samples) -> tuple[int, int, int]:
+    """(fine bins a column, columns shown, samples per column) for a SampleSummary."""
+    room = max(width - LABEL, 1)
+    bins = len(samples.count)
+    group = math.ceil(bins / room)
+    return group, math.ceil(bins / group), group * samples.per
+
+
+def merged(counts: np.ndarray, group: int) -> np.ndarray:
+    """Counts of fine bins summed `group` at a time along the last axis."""
+    return np.add.reduceat(counts, np.arange(0, counts.shape[-1], group), axis=-1)
+
+
+def strip_cells(bad: np.ndarray, n: np.ndarray):
+    return (("+", GLYPH_STYLES["+"]) if b == 0 else ("−", GLYPH_STYLES["−"]) if b == k
+            else (mixed_glyph(int(b)), MIXED_STYLE) for b, k in zip(bad, n))
 
 
 def bin_counts(flags: np.ndarray, per: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +114,13 @@ class SignStrip(Widget):
         s = self.snapshot
         if s is None:
             return Text("")
+        if s.samples is not None:
+            group, shown, per = summary_columns(self.size.width, s.samples)
+            t = ruler(1, shown, per)
+            t.append("\n")
+            t.append("Z^[L]".ljust(LABEL), style="bold")
+            append_runs(t, strip_cells(merged(s.samples.z_off, group), merged(s.samples.count, group)))
+            return t
         cell, shown, per = columns(self.size.width, s.m)
         t = ruler(cell, shown, per)
         t.append("\n")
@@ -102,12 +129,14 @@ class SignStrip(Widget):
             glyphs = (sign_glyph(float(z)) for z in s.Z_L)
             append_runs(t, ((g.ljust(cell), GLYPH_STYLES[g]) for g in glyphs))
         else:
-            bad, n = bin_counts(np.asarray(s.Z_L) <= 0, per)
-            append_runs(t, (("+", GLYPH_STYLES["+"]) if b == 0 else ("−", GLYPH_STYLES["−"]) if b == k
-                            else (mixed_glyph(int(b)), MIXED_STYLE) for b, k in zip(bad, n)))
+            append_runs(t, strip_cells(*bin_counts(np.asarray(s.Z_L) <= 0, per)))
         return t
 
     def legend(self, width: int) -> str:
         """The legend for the current snapshot at this widget's width ("" when not binned)."""
         s = self.snapshot
-        return "" if s is None else legend(columns(self.size.width, s.m)[2], width)
+        if s is None:
+            return ""
+        if s.samples is not None:
+            return legend(summary_columns(self.size.width, s.samples)[2], width)
+        return legend(columns(self.size.width, s.m)[2], width)

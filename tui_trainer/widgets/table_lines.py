@@ -39,8 +39,10 @@ def row_texts(rows: SampleRows, k: int) -> tuple[str, ...]:
 
 def snapshot_rows(s: Snapshot, view: TableView) -> SampleRows:
     """A window from a snapshot's own arrays (train rows only): for snapshots with no table."""
-    dead_y_hat = float(s.y_hat[s.dead][0]) if s.dead.any() else (0.0 if s.output_can_die and not s.normalize else None)
-    return select(view, np.arange(s.m), np.zeros(s.m, dtype=bool), s.x, s.y, s.y_hat, s.Z_L, s.dead,
+    dead_y_hat = s.dead_y_hat if s.dead_output else (0.0 if s.output_can_die and not s.normalize else None)
+    shown = len(s.x)  # a large dataset's snapshot holds a subset of its samples (s.samples.index)
+    index = np.arange(shown) if s.samples is None else s.samples.index
+    return select(view, index, np.zeros(shown, dtype=bool), s.x, s.y, s.y_hat, s.Z_L, s.dead,
                   s.normalize, dead_y_hat)
 
 

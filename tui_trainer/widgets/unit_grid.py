@@ -12,7 +12,7 @@ from textual.widget import Widget
 from core.diagnosis.snapshot import Snapshot
 
 from .relayout import RelayoutOnHeightChange
-from .sign_strip import LABEL, MIXED_STYLE, append_runs, bin_counts, columns, mixed_glyph
+from .sign_strip import LABEL, MIXED_STYLE, append_runs, bin_counts, columns, merged, mixed_glyph, summary_columns
 
 ON, OFF = "■", "·"
 
@@ -24,7 +24,12 @@ def unit_cells(active_row, cell: int, per: int, dead: bool):
         for on in active_row:
             yield (ON.ljust(cell), "green") if on else (OFF.ljust(cell), off_style)
         return
-    off, n = bin_counts(~active_row, per)
+    yield from binned_cells(*bin_counts(~active_row, per), dead)
+
+
+def binned_cells(off, n, dead: bool):
+    """(glyph, style) for columns of n samples of which `off` have Z ≤ 0."""
+    off_style = "red" if dead else "dim"
     for b, k in zip(off, n):
         yield (ON, "green") if b == 0 else (OFF, off_style) if b == k else (mixed_glyph(int(b)), MIXED_STYLE)
 
@@ -42,6 +47,9 @@ class UnitGrid(RelayoutOnHeightChange, Widget):
         if s is None:
             return Text("")
         cell, _, per = columns(self.size.width, s.m)
+        if s.samples is not None:  # a large dataset: its fine bins, merged into columns
+            group = summary_columns(self.size.width, s.samples)[0]
+            count = merged(s.samples.count, group)
         t = Text()
         for l, (active, dead) in enumerate(zip(s.hidden_active, s.dead_units), start=1):
             n = active.shape[0]
@@ -57,5 +65,8 @@ class UnitGrid(RelayoutOnHeightChange, Widget):
                 t.append("\n")
                 label = f"u{j + 1}" + (" ✗" if is_dead else "")
                 t.append(label.ljust(LABEL - 1)[:LABEL - 1] + " ", style="red" if is_dead else "dim")
-                append_runs(t, unit_cells(active[j], cell, per, is_dead))
+                if s.samples is not None:
+                    append_runs(t, binned_cells(merged(s.samples.units_off[l - 1][j], group), count, is_dead))
+                else:
+                    append_runs(t, unit_cells(active[j], cell, per, is_dead))
         return t
