@@ -121,7 +121,7 @@ def test_frames_wait_for_the_ui_to_draw_the_last_one():
     ps.send(S.Command(S.RUN))
     time.sleep(2.5)
     n = len(rec.frames)
-    assert 3 <= n <= 5
+    assert 2 <= n <= 5  # the preview, then at most ~1 a second (a loaded machine may deliver fewer)
     ps.frame_drawn()  # the newest one held back comes at once
     assert len(rec.frames) == n + 1 and rec.frames[-1].snapshot.step >= rec.frames[-2].snapshot.step
     ps.close()
