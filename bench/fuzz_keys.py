@@ -67,6 +67,10 @@ class Failure(Exception):
     pass
 
 
+class QuitFromPalette(Exception):
+    """The palette's own Quit command was picked (typed letters, then enter): a proper end."""
+
+
 async def fuzz(app, pilot, rng: random.Random, n_keys: int, freeze: float = 10.0,
                resize_every: int = 40, bursts: float = 0.3, rests: float = 0.1) -> dict:
     """Send n_keys random keys (and resizes); raises Failure on a crash, a freeze or an error.
@@ -77,6 +81,8 @@ async def fuzz(app, pilot, rng: random.Random, n_keys: int, freeze: float = 10.0
     stats = {"keys": 0, "bursts": 0, "resizes": 0, "palette": 0, "slowest_key_s": 0.0, "slowest": ""}
 
     def check(what: str) -> None:
+        if not app.is_running and app._quitting and app.return_code == 0 and app._exception is None:
+            raise QuitFromPalette(what)
         if not app.is_running:
             raise Failure(f"the app ended during {what}: {app._exception!r}\n{_trace(app)}")
         if app.main.error or getattr(app, "lost", None):
@@ -194,6 +200,8 @@ def one_run(seed: int, n_keys: int, backend: str, dataset: str, ending: str, fre
                 result.update(await fuzz(app, pilot, rng, n_keys, freeze))
                 result.update(await close(app, pilot, ending, runs))
                 result["ok"] = True
+            except QuitFromPalette as e:
+                result.update(ok=True, how=f"quit from the palette during {e}", return_code=app.return_code)
             except Failure as e:
                 result.update(ok=False, failure=str(e))
                 if app.is_running:
@@ -235,9 +243,10 @@ def main() -> None:
         seed = a.seed + i
         dataset = ("story", "circle")[i % 2]
         ending = list(ENDINGS)[i % 3]
+        # In a folder of its own: the palette's commands include Textual's "save screenshot".
         proc = subprocess.run([sys.executable, __file__, "--one", f"{seed},{dataset},{ending}", "--keys", str(a.keys),
                                "--backend", a.backend, "--freeze", str(a.freeze)],
-                              capture_output=True, text=True, cwd=ROOT)
+                              capture_output=True, text=True, cwd=tempfile.mkdtemp())
         try:
             r = json.loads(proc.stdout.strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError):
@@ -247,7 +256,7 @@ def main() -> None:
         status = "ok" if r.get("ok") else f"FAILED: {r.get('failure', '')[:2000]}"
         print(f"run {i + 1}/{a.runs} seed {seed} {dataset:6} keys {r.get('keys', '?')} (bursts {r.get('bursts', '?')}, "
               f"palette {r.get('palette', '?')}, resizes {r.get('resizes', '?')}, slowest {r.get('slowest_key_s', 0):.2f} s), "
-              f"{ending}: exit {r.get('return_code')} {r.get('after_save_s', float('nan')):.2f} s after saving, "
+              f"{r.get('how', ending)}: exit {r.get('return_code')} {r.get('after_save_s', float('nan')):.2f} s after saving, "
               f"{r.get('seconds', 0):.0f} s, load {r['load_average']:.1f}: {status}", flush=True)
     if a.json:
         a.json.write_text(json.dumps(results, indent=1) + "\n")

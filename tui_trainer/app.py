@@ -9,7 +9,6 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.command import CommandPalette
 from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -20,7 +19,7 @@ from . import protocol as P
 from .command_table import KEYS, PAUSED_ONLY, bindings
 from .lost_training import LostTraining
 from .messages import FrameReady, SessionNotice
-from .palette import SafeCommandPalette
+from .palette import SafePalettes
 from .protocol import Command, Frame, Notice
 from .quitting import Quitting, print_report
 from .runs_folder import gone_reason, start_folder
@@ -34,7 +33,7 @@ from .session import make_session
 MULTI_STEPS = (10, 100, 1000)
 
 
-class TrainerApp(LostTraining, Quitting, App):
+class TrainerApp(LostTraining, Quitting, SafePalettes, App):
     TITLE = "tui-trainer"
     CSS_PATH = "styles/app.tcss"
     BINDINGS = bindings()
@@ -222,11 +221,6 @@ class TrainerApp(LostTraining, Quitting, App):
     def on_unmount(self) -> None:
         self.session.close()
         self._release_signals()
-
-    def action_command_palette(self) -> None:
-        """Ctrl+P: Textual's palette with a guard for a race of its own (palette.py)."""
-        if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)  # Textual's own include quitting

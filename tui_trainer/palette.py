@@ -5,15 +5,35 @@ refresh. PageDown or PageUp in between (Ctrl+P then PageDown within ~100 ms, or 
 ahead) reaches OptionList._move_page, which looks the highlighted option's line up before the
 lines exist: KeyError: 0, and the app ends. Here a page key before the list is laid out does
 nothing: the list is not on screen yet, so there is no page to move by.
+
+A second race: two selections queued before the first is handled (enter typed twice, quickly).
+The first closes the palette and runs its command; the second reaches the closed palette,
+which dismisses itself again: ScreenStackError ("Can't pop screen"), and the app ends. Here a
+selection reaching a palette that is no longer on top is dropped.
+
+Textual opens a palette in three places (Ctrl+P, its theme search, search_commands): the
+`SafePalettes` mixin of the app opens this one in all three.
 """
 from __future__ import annotations
 
-from textual.command import CommandList, CommandPalette
+from textual import on
+from textual.command import CommandList, CommandPalette, SimpleProvider
+from textual.theme import ThemeProvider
+from textual.widgets import Button, Input, OptionList
 
 PAGE_ACTIONS = ("page_up", "page_down")
 
 
 class SafeCommandPalette(CommandPalette):
+    @on(Input.Submitted)
+    @on(Button.Pressed)
+    @on(OptionList.OptionSelected)
+    def _closed_already(self, event) -> None:
+        """A selection after the palette has closed: dropped (before Textual's handlers)."""
+        if not self.is_active:
+            event.prevent_default()
+            event.stop()
+
     def _action_command_list(self, action: str) -> None:
         if action in PAGE_ACTIONS and not self._list_laid_out():
             return
@@ -25,3 +45,19 @@ class SafeCommandPalette(CommandPalette):
         commands = self.query_one(CommandList)
         highlighted = commands.highlighted
         return highlighted is None or highlighted in commands._index_to_line
+
+
+class SafePalettes:
+    """A mixin of the App: every palette it opens is a SafeCommandPalette (Textual's own code,
+    textual/app.py, with the class swapped)."""
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def search_commands(self, commands, placeholder: str = "Search for commands…"):
+        return self.push_screen(SafeCommandPalette(providers=[SimpleProvider(self.screen, commands)],
+                                                   placeholder=placeholder))
+
+    def search_themes(self) -> None:
+        self.push_screen(SafeCommandPalette(providers=[ThemeProvider], placeholder="Search for themes…"))

@@ -176,7 +176,9 @@ class LiveDiagnostics:
             if key != self._curv_key and due:
                 changes["curvature"] = curvature(trainer, iters=50, tol=1e-4)
                 self._curv_key, self._curv_at = key, now
-            init_key = (trainer.config, trainer.seed)
+            c = trainer.config  # what step 0 depends on: not the rate, λ or the batch (keys change those)
+            init_key = (tuple(trainer.layer_dims), c.hidden_activation, c.output_activation, c.leaky_slope,
+                        c.init, c.seed, c.loss, c.normalize, id(trainer.data))
             if init_key != self._init_key:
                 changes["loss_at_init"] = loss_at_init(trainer)
                 self._init_key = init_key

@@ -101,6 +101,8 @@ def _draw_links(chars, styles, lay: Layout, l: int, W: np.ndarray) -> None:
         w = float(W[by_rank[best[c]]])
         strength = max(1, math.ceil(abs(w) / big * LEVELS)) if big > 0 else 1
         r, col = divmod(c, lay.gap)
+        if x0 + col >= len(chars[r]):
+            continue  # a panel narrower than the layout (random resizes found it): drawn clipped
         chars[r][x0 + col] = chr(0x2800 + int(dots[c]))
         styles[r][x0 + col] = link_style(w >= 0, strength)
 
