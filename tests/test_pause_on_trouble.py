@@ -66,9 +66,10 @@ def watched(trainer, chunk=500):
             yield trouble
 
 
-def test_the_story_pauses_at_each_sample_death_exactly():
+@pytest.mark.parametrize("chunk", [1, 2, 3, 37])  # 1–3: the runs of a slow pace; 37 never lines up with a death
+def test_the_story_pauses_at_each_sample_death_exactly(chunk):
     t = Trainer(TrainConfig(), story_problem())
-    troubles = watched(t, chunk=37)  # a chunk size that never lines up with a death
+    troubles = watched(t, chunk=chunk)
     for step, sample in STORY_DEATHS:
         tr = next(troubles)
         assert (tr.kind, tr.step, tr.samples, t.step_count) == ("dead_output", step, (sample,), step)

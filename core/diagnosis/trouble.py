@@ -73,6 +73,7 @@ class TroubleWatch:
         self._before: DeadSets | None = None
         self._news_key: set[tuple[str, int]] = set()   # (kind, change tick) reported once
         self._stopped = False
+        self._should_stop = None            # the last run's stopper, asked once more after it
 
     def forget(self) -> None:
         """A restart (new seed, reset, normalisation): the samples and units start afresh."""
@@ -104,6 +105,7 @@ class TroubleWatch:
             # A mini-batch's dead counts change with its samples from step to step: not news.
             # The whole set's dead samples are compared after the run instead (begin).
             self._stopped = False
+            self._should_stop = None
             return None
         hist, col = trainer.history, trainer.history.col
         # itemgetter: the dead counts of a row in one C call (this runs before every step)
@@ -123,6 +125,7 @@ class TroubleWatch:
                 return True
             last = now
             return False
+        self._should_stop = should_stop
         return should_stop
 
     def after_run(self, trainer) -> Trouble | None:
@@ -130,6 +133,12 @@ class TroubleWatch:
         changed (the step a sample died)."""
         if trainer.status != "ok":
             return self._once(trainer, "diverged", f"training diverged: {trainer.diverged_reason}")
+        if not self._stopped and self._should_stop is not None:
+            # The run's last row was committed after its last call: compare it too. Without
+            # this, a death in that row (every other step at a slow pace, where runs are 1–2
+            # steps) is found by the next `begin` one step late.
+            self._should_stop()
+        self._should_stop = None
         if self._stopped:
             self._stopped = False
             step_back(trainer)
