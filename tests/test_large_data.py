@@ -68,6 +68,7 @@ def test_findings_say_the_same_from_a_summary():
     big = take_snapshot(t, with_findings=False)
     full = take_snapshot(t, with_findings=False)
     object.__setattr__(full, "samples", None)  # the same state, told from all samples
+    object.__setattr__(full, "rows", t.split.train_idx)
     ev = evaluate(t)
     object.__setattr__(full, "dead", np.isin(np.arange(t.m), ev.dead_samples))
     object.__setattr__(full, "Z_L", ev.Z_L[0])

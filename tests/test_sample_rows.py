@@ -39,7 +39,9 @@ def test_train_and_dev_rows_in_order_with_dev_marked():
     ref = all_rows(t)
     assert (rows.total, rows.m_train, rows.m_dev, len(rows)) == (20, 16, 4, 20)
     assert rows.dev.tolist() == [False] * 16 + [True] * 4
-    assert rows.index.tolist() == list(range(16)) + list(range(4))
+    # `#` is the dataset row (as run --json's); the position in each split travels alongside
+    assert rows.index.tolist() == t.split.train_idx.tolist() + t.split.dev_idx.tolist()
+    assert rows.position.tolist() == list(range(16)) + list(range(4))
     np.testing.assert_allclose(rows.Z_L, ref["z"])
     np.testing.assert_allclose(rows.y_hat, ref["y_hat"])
     np.testing.assert_array_equal(rows.x, ref["x"])

@@ -174,7 +174,7 @@ class TrainerApp(LostTraining, Quitting, SafePalettes, App):
         if self.refused_while_lost(P.INSPECT):
             return
         self.inspect_sample(message.position)
-        screen = ChainRuleScreen(message.position, message.m)
+        screen = ChainRuleScreen(message.position, message.m, message.row)
         screen.frame = self.frame
         if isinstance(self.screen, (CheckScreen, ChainRuleScreen)):
             self.pop_screen()

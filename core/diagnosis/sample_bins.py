@@ -23,7 +23,7 @@ class SampleSummary:
     m: int                        # training samples in all
     index: np.ndarray             # (S,) which of them the snapshot's per-sample arrays hold
     dead_total: int               # samples whose ReLU output is dead (Z^[L] ≤ 0)
-    dead_runs: np.ndarray         # (k, 2) first and last number of the first MAX_RUNS runs of them
+    dead_runs: np.ndarray         # (k, 2) first and last dataset row of the first MAX_RUNS runs of them
     zero_total: int               # dead with Z^[L] = 0 exactly
     zero_runs: np.ndarray         # (k, 2) likewise
     dead_y_hat: float | None      # ŷ of a dead sample, in y's units (None: none is dead)
@@ -47,10 +47,22 @@ def runs(flags: np.ndarray, limit: int = MAX_RUNS) -> np.ndarray:
     return edges.reshape(-1, 2) - np.array([0, 1])
 
 
-def summary(index: np.ndarray, Z_L: np.ndarray, dead: np.ndarray, hidden_active, y_hat: np.ndarray
-            ) -> SampleSummary:
+def number_runs(numbers: np.ndarray, limit: int = MAX_RUNS) -> np.ndarray:
+    """(first, last) of the first `limit` runs of consecutive numbers in a sorted array."""
+    a = np.asarray(numbers, dtype=np.int64)
+    if a.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(a) != 1)[:limit]
+    first = np.concatenate([[0], breaks + 1])[:limit]
+    last = np.concatenate([breaks, [a.size - 1]])[:limit]
+    return np.stack([a[first], a[last]], axis=1)
+
+
+def summary(index: np.ndarray, Z_L: np.ndarray, dead: np.ndarray, hidden_active, y_hat: np.ndarray,
+            rows: np.ndarray | None = None) -> SampleSummary:
     """The summary of every training sample's Z^[L] (first output unit), dead flags, hidden
-    activity ((n_l, m) bools per layer) and ŷ in y's units."""
+    activity ((n_l, m) bools per layer) and ŷ in y's units. `rows`: each training sample's
+    dataset row, which the runs of dead samples are numbered by (None: by position)."""
     m = int(Z_L.shape[0])
     per = -(-m // FINE_BINS)
     starts = np.arange(0, m, per)
@@ -58,7 +70,16 @@ def summary(index: np.ndarray, Z_L: np.ndarray, dead: np.ndarray, hidden_active,
     zero = dead & (Z_L == 0)
     first_dead = int(np.argmax(dead)) if dead.any() else -1
     return SampleSummary(
-        m=m, index=index, dead_total=int(dead.sum()), dead_runs=runs(dead), zero_total=int(zero.sum()),
-        zero_runs=runs(zero), dead_y_hat=None if first_dead < 0 else float(y_hat[first_dead]),
+        m=m, index=index, dead_total=int(dead.sum()), dead_runs=_runs(dead, rows), zero_total=int(zero.sum()),
+        zero_runs=_runs(zero, rows), dead_y_hat=None if first_dead < 0 else float(y_hat[first_dead]),
         per=per, count=count, z_off=np.add.reduceat((Z_L <= 0).astype(np.int64), starts),
         units_off=tuple(np.add.reduceat((~a).astype(np.int64), starts, axis=1) for a in hidden_active))
+
+
+def _runs(flags: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    if rows is None:
+        return runs(flags)
+    numbers = np.asarray(rows)[flags]
+    if numbers.size > 1 and (np.diff(numbers) < 0).any():  # a split is kept sorted; a log's may not be
+        numbers = np.sort(numbers)
+    return number_runs(numbers)

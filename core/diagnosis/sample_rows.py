@@ -3,7 +3,9 @@
 them, so what crosses to the screen stays the same size whatever m is.
 
 The screen asks for a `TableView` (which rows, which filter, which order); `sample_rows`
-answers with that many rows and the table's full length (for its scrollbar).
+answers with that many rows and the table's full length (for its scrollbar). A row is numbered
+by its dataset row, as `run --json` and the findings' evidence number samples; its position in
+its split travels with it for what the engine indexes (the chain rule, pause on trouble).
 """
 from __future__ import annotations
 
@@ -38,7 +40,8 @@ class SampleRows:
     m_train: int
     m_dev: int
     dead_total: int            # dead samples, train and dev
-    index: np.ndarray          # (k,) position of each row in its split
+    index: np.ndarray          # (k,) dataset row of each sample (0-based, CSV header excluded): the `#` a human reads
+    position: np.ndarray       # (k,) its column in its split's matrix (train or dev): what the engine indexes
     dev: np.ndarray            # (k,) bool: a dev sample
     x: np.ndarray              # (k,) first feature, data units
     y: np.ndarray              # (k,) target, data units
@@ -78,10 +81,11 @@ def _order(keep: np.ndarray, err: np.ndarray, worst_first: bool, upto: int) -> n
     return rows[np.argsort(key, kind="stable")]
 
 
-def select(view: TableView, index: np.ndarray, dev: np.ndarray, x: np.ndarray, y: np.ndarray,
-           y_hat: np.ndarray, Z_L: np.ndarray, dead: np.ndarray, normalized: bool,
+def select(view: TableView, index: np.ndarray, position: np.ndarray, dev: np.ndarray, x: np.ndarray,
+           y: np.ndarray, y_hat: np.ndarray, Z_L: np.ndarray, dead: np.ndarray, normalized: bool,
            dead_y_hat: float | None) -> SampleRows:
-    """The window `view` asks for out of whole per-sample arrays (train rows, then dev rows)."""
+    """The window `view` asks for out of whole per-sample arrays (train rows, then dev rows);
+    `index` is each sample's dataset row, `position` its column in its split."""
     view = view.clamped()
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs(y_hat - y)
@@ -92,7 +96,7 @@ def select(view: TableView, index: np.ndarray, dev: np.ndarray, x: np.ndarray, y
     return SampleRows(
         view=TableView(start, view.count, view.dead_only, view.worst_first), total=int(order.shape[0]),
         m_train=int(dev.shape[0]) - m_dev, m_dev=m_dev, dead_total=int(dead.sum()),
-        index=index[pick], dev=dev[pick], x=x[pick], y=y[pick], y_hat=y_hat[pick], Z_L=Z_L[pick],
+        index=index[pick], position=position[pick], dev=dev[pick], x=x[pick], y=y[pick], y_hat=y_hat[pick], Z_L=Z_L[pick],
         dead=dead[pick], normalized=normalized, dead_y_hat=dead_y_hat)
 
 
@@ -105,7 +109,7 @@ def sample_rows(trainer: Trainer, ev: Evaluation, view: TableView | None = None)
     z = np.concatenate([ev.Z_L[0], z_dev])
     relu_out = ev.output_can_die
     return select(
-        view or TableView(), np.concatenate([np.arange(m_train), np.arange(m_dev)]),
+        view or TableView(), rows_of, np.concatenate([np.arange(m_train), np.arange(m_dev)]),
         np.arange(m_train + m_dev) >= m_train, ds.X[0, rows_of].astype(float), ds.Y[0, rows_of].astype(float),
         np.concatenate([np.asarray(ev.y_hat, dtype=float), y_hat_dev]), z,
         (z <= 0) if relu_out else np.zeros(z.shape[0], dtype=bool), bool(d.normalize),

@@ -62,6 +62,9 @@ class Snapshot:
     # Past SHOWN_SAMPLES train samples: which ones the arrays above hold, and the counts and
     # bins of all of them (sample_bins.py). None: the arrays hold every train sample.
     samples: SampleSummary | None = None
+    # The dataset row (0-based, CSV header excluded) of each entry of the per-sample arrays: how
+    # samples are numbered on screen. None: rows and training positions are the same.
+    rows: np.ndarray | None = None
 
     @property
     def m(self) -> int:
@@ -108,7 +111,7 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
     dead[ev.dead_samples] = True
     shown = shown_index(trainer.m)
     y_hat, Z_L, active = np.asarray(ev.y_hat, dtype=float), ev.Z_L[0], ev.hidden_active
-    samples = None if shown is None else summary(shown, Z_L, dead, active, y_hat)
+    samples = None if shown is None else summary(shown, Z_L, dead, active, y_hat, trainer.split.train_idx)
     pick = slice(None) if shown is None else shown
     train_idx = trainer.split.train_idx[pick]
     x = trainer.dataset.X[0, train_idx].astype(float)
@@ -131,7 +134,7 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
         hidden_can_die=ev.hidden_can_die, output_can_die=ev.output_can_die,
         hist_step=hist[:, col["step"]].copy(), hist_loss=hist[:, col["loss"]].copy(),
         hist_dev_loss=hist[:, col["dev_loss"]].copy(),
-        findings=findings, table=sample_rows(trainer, ev, table_view),
+        findings=findings, table=sample_rows(trainer, ev, table_view), rows=train_idx.copy(),
         problem=problem_view(trainer, hist, dead, ev.dead_units),
     )
 

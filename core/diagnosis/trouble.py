@@ -34,12 +34,15 @@ STALL_SPAN = 200        # a stall is judged on at least this many steps since th
 
 @dataclass(frozen=True)
 class Trouble:
-    """What went wrong, at which step; samples are positions in the training split."""
+    """What went wrong, at which step. A sample has two numbers: its position in the training
+    split (the column of X the engine trains on; the TUI marks the table's row by it) and its
+    dataset row (0-based, CSV header excluded), which `text` names, as the table's `#` does."""
     kind: str                         # dead_output | dead_hidden | diverged | diverging | stalled | own_code
     step: int
     text: str
-    samples: tuple[int, ...] = ()     # newly dead output samples
+    samples: tuple[int, ...] = ()     # newly dead output samples: positions in the training split
     units: tuple[tuple[int, int], ...] = ()  # newly dead hidden units: (layer, unit), both from 1
+    rows: tuple[int, ...] = ()        # the same samples' dataset rows
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,20 @@ def dead_sets(trainer) -> DeadSets:
 
 def quarter(dead: int, size: int) -> int:
     return (QUARTERS * dead) // size if size else 0
+
+
+def _values(v: np.ndarray) -> str:
+    """One number, or every feature's in brackets: x = 1.2, x = (1.2, 3.4)."""
+    text = ", ".join(f"{a:.4g}" for a in v)
+    return text if v.shape[0] == 1 else f"({text})"
+
+
+def _samples_text(trainer, new: list[int], rows: tuple[int, ...]) -> str:
+    """'#7 (x = 1.2, y = 3.4), …': each sample by its dataset row, with its inputs and target
+    in data units (`new` are the same samples' positions in the training split)."""
+    d = trainer.data
+    X, Y = d.x_to_original(d.X[:, new]), d.y_to_original(d.Y[:, new])
+    return ", ".join(f"#{r} (x = {_values(X[:, k])}, y = {_values(Y[:, k])})" for k, r in enumerate(rows))
 
 
 class TroubleWatch:
@@ -166,17 +183,15 @@ class TroubleWatch:
                 texts.append(f"hidden layer {l}: {len(dead)} of {size} units now dead "
                              f"(unit{'s' * (len(died) != 1)} {', '.join(str(u + 1) for u in died)} "
                              "just died: Z ≤ 0 on every sample)")
+        rows = tuple(int(r) for r in np.asarray(trainer.split.train_idx)[new])
         if new:
-            d = trainer.data
-            x, y = d.x_to_original(d.X[:, new])[0], d.y_to_original(d.Y[:, new])[0]
-            what = ", ".join(f"#{i} (x = {a:.4g}, y = {b:.4g})" for i, a, b in zip(new, x, y))
-            texts.insert(0, f"sample{'s' * (len(new) != 1)} {what} died: Z^[L] ≤ 0, so ŷ = ReLU(Z^[L]) = 0 "
-                            "and relu'(Z) = 0 passes back no gradient")
+            texts.insert(0, f"sample{'s' * (len(new) != 1)} {_samples_text(trainer, new, rows)} died: Z^[L] ≤ 0, "
+                            "so ŷ = ReLU(Z^[L]) = 0 and relu'(Z) = 0 passes back no gradient")
         if not texts:
             return None
         kind = "dead_output" if new else "dead_hidden"
         return Trouble(kind, trainer.step_count, f"Step {trainer.step_count}: " + "; ".join(texts),
-                       tuple(new), tuple(units))
+                       tuple(new), tuple(units), rows)
 
     # ---- the loss ------------------------------------------------------------------------
     def _trend_news(self, trainer) -> Trouble | None:

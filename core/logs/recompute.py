@@ -72,7 +72,8 @@ def snapshot_at(replay: Replay, row: int) -> Snapshot | None:
         x=ds.X[0, split.train_idx].astype(float), y=ds.Y[0, split.train_idx].astype(float),
         y_hat=np.asarray(d.y_to_original(AL), dtype=float).ravel(), Z_L=ZL[0].copy(), dead=dead,
         hidden_active=active, dead_units=dead_units, hidden_can_die=hidden_can_die,
-        output_can_die=output_can_die, hist_step=empty, hist_loss=empty, hist_dev_loss=empty)
+        output_can_die=output_can_die, hist_step=empty, hist_loss=empty, hist_dev_loss=empty,
+        rows=np.asarray(split.train_idx, dtype=np.int64))
 
 
 def recomputed_loss(replay: Replay, row: int) -> float | None:

@@ -149,10 +149,12 @@ class ChainRuleScreen(ModalScreen):
     frame: reactive[Frame | None] = reactive(None)
     position: reactive[int] = reactive(0)
 
-    def __init__(self, position: int, m: int) -> None:
+    def __init__(self, position: int, m: int, row: int | None = None) -> None:
         super().__init__()
         self.set_reactive(ChainRuleScreen.position, position)
-        self.m = m
+        # `position` is the sample's column in the training split (what the session inspects and
+        # ↑/↓ step through); the title names its dataset row, as the table's `#` does.
+        self.m, self.row = m, row
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="check", classes="check-chain"):
@@ -178,14 +180,17 @@ class ChainRuleScreen(ModalScreen):
     def _draw(self) -> None:
         if not self.is_mounted:
             return
-        self.query_one("#check").border_title = f"Chain rule at the output layer: sample #{self.position}"
         c = self.chain
+        row = c.sample if c is not None else self.row   # unknown after ↑/↓ until its chain comes
+        self.query_one("#check").border_title = ("Chain rule at the output layer: sample "
+                                                 + ("…" if row is None else f"#{row}"))
         if c is not None:
             self.query_one("#check-body", Static).update(chain_text(c))
 
     def action_move(self, delta: int) -> None:
         new = min(max(self.position + delta, 0), self.m - 1)
         if new != self.position:
+            self.row = None
             self.position = new
             self.app.inspect_sample(new)
 

@@ -59,11 +59,12 @@ def dead_lines(s: Snapshot, t: Text) -> None:
 
 
 def dead_numbers(s: Snapshot) -> tuple[tuple[int, str], tuple[int, str]]:
-    """(how many, which) of the dead samples and of those at Z^[L] = 0 exactly: from every
-    sample, or from a large dataset's summary (sample_bins.py)."""
+    """(how many, which) of the dead samples and of those at Z^[L] = 0 exactly, by dataset row
+    (as the table's `#`): from every sample, or from a large dataset's summary (sample_bins.py)."""
     if s.samples is None:
-        dead = np.flatnonzero(s.dead)
-        at_zero = np.flatnonzero(s.dead & (np.asarray(s.Z_L) == 0))
+        rows = np.arange(len(s.dead)) if s.rows is None else np.asarray(s.rows)
+        dead = rows[np.asarray(s.dead, dtype=bool)]
+        at_zero = rows[s.dead & (np.asarray(s.Z_L) == 0)]
         return (len(dead), index_ranges(dead, MAX_PARTS)), (len(at_zero), index_ranges(at_zero, MAX_PARTS))
     d = s.samples
     return (d.dead_total, run_ranges(d.dead_runs, d.dead_total)), (d.zero_total, run_ranges(d.zero_runs, d.zero_total))

@@ -38,11 +38,12 @@ class SampleTable(ScrollView, can_focus=True):
     ]
 
     class Inspect(Message):
-        """Enter on a row: show the chain rule for this sample (position in the training split)."""
+        """Enter on a row: show the chain rule for this sample. `position` is its column in the
+        training split (what the session inspects), `row` its dataset row (what the `#` shows)."""
 
-        def __init__(self, position: int, m: int) -> None:
+        def __init__(self, position: int, m: int, row: int | None = None) -> None:
             super().__init__()
-            self.position, self.m = position, m
+            self.position, self.m, self.row = position, m, row
 
     class ViewChanged(Message):
         """The table needs other rows (scrolled, filtered, sorted): the session sends them."""
@@ -233,7 +234,7 @@ class SampleTable(ScrollView, can_focus=True):
         if rows.dev[k]:
             self.notify("The chain rule is shown for training samples; this is a dev sample.", severity="warning")
             return
-        self.post_message(self.Inspect(int(rows.index[k]), rows.m_train))
+        self.post_message(self.Inspect(int(rows.position[k]), rows.m_train, int(rows.index[k])))
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -29,7 +29,7 @@ CURSOR = Style(reverse=True)
 
 
 def row_texts(rows: SampleRows, k: int) -> tuple[str, ...]:
-    """The cells of row k of the window, each fitted to its column."""
+    """The cells of row k of the window, each fitted to its column; `#` is the dataset row."""
     z = float(rows.Z_L[k])
     w = dict(COLUMNS)
     return (str(int(rows.index[k])), "dev" if rows.dev[k] else "", fit(rows.x[k], w["x"]), fit(rows.y[k], w["y"]),
@@ -41,8 +41,9 @@ def snapshot_rows(s: Snapshot, view: TableView) -> SampleRows:
     """A window from a snapshot's own arrays (train rows only): for snapshots with no table."""
     dead_y_hat = s.dead_y_hat if s.dead_output else (0.0 if s.output_can_die and not s.normalize else None)
     shown = len(s.x)  # a large dataset's snapshot holds a subset of its samples (s.samples.index)
-    index = np.arange(shown) if s.samples is None else s.samples.index
-    return select(view, index, np.zeros(shown, dtype=bool), s.x, s.y, s.y_hat, s.Z_L, s.dead,
+    position = np.arange(shown) if s.samples is None else s.samples.index
+    rows = position if s.rows is None else s.rows   # `#` is the dataset row, as in the live table
+    return select(view, rows, position, np.zeros(shown, dtype=bool), s.x, s.y, s.y_hat, s.Z_L, s.dead,
                   s.normalize, dead_y_hat)
 
 

@@ -15,10 +15,11 @@ TROUBLE = Style(color="white", bgcolor="red", bold=True)
 
 
 def marked_rows(rows: SampleRows | None, highlight: frozenset) -> list[int]:
-    """The window's row numbers (from 0) of the training samples in `highlight`."""
+    """The window's row numbers (from 0) of the training samples in `highlight` (positions in
+    the training split, as Trouble.samples: the table's `#` is the dataset row, not these)."""
     if not highlight or rows is None:
         return []
-    return [k for k in range(len(rows)) if not rows.dev[k] and int(rows.index[k]) in highlight]
+    return [k for k in range(len(rows)) if not rows.dev[k] and int(rows.position[k]) in highlight]
 
 
 def is_marked(rows: SampleRows | None, r: int, highlight: frozenset) -> bool:
@@ -26,7 +27,7 @@ def is_marked(rows: SampleRows | None, r: int, highlight: frozenset) -> bool:
     if not highlight or rows is None:
         return False
     k = r - rows.start
-    return 0 <= k < len(rows) and not rows.dev[k] and int(rows.index[k]) in highlight
+    return 0 <= k < len(rows) and not rows.dev[k] and int(rows.position[k]) in highlight
 
 
 def mark(strip: Strip, width: int) -> Strip:
