@@ -1,11 +1,16 @@
-"""The plot widgets: whole-number step ticks, and a picture rebuilt only when its data changed."""
+"""The plot widgets: whole-number step ticks, decade labels that never share a row, and a
+picture rebuilt only when its data changed."""
 from __future__ import annotations
 
 import re
 
+import numpy as np
+import pytest
+from textual_plotext.plot import Plot
+
 from tui_trainer.widgets.fit_plot import FitPlot
-from tui_trainer.widgets.loss_curve import LossCurve
-from tui_trainer.widgets.plot_base import step_label, step_ticks
+from tui_trainer.widgets.loss_curve import LossCurve, decade_ticks
+from tui_trainer.widgets.plot_base import MIN_HEIGHT, canvas_rows, step_label, step_ticks
 
 SIZE = (120, 40)
 
@@ -20,6 +25,46 @@ def test_step_ticks_are_whole_numbers_with_short_labels():
         ticks, labels = step_ticks(lo, hi)
         assert all(t == int(t) and lo <= t <= hi for t in ticks) and len(set(labels)) == len(labels)
     assert step_label(1_500_000) == "1.5M" and step_label(999) == "999"
+
+
+def log_axis_lines(values: np.ndarray, width: int, height: int) -> tuple[list[str], list[str]]:
+    """The y labels decade_ticks gives, and the lines plotext draws with them (as LossCurve)."""
+    plt = Plot()
+    plt.plot(list(range(len(values))), values.tolist(), marker="braille", label="train")
+    plt.yscale("log")
+    ticks, labels = decade_ticks(values, canvas_rows(height))
+    plt.yticks(ticks, labels)
+    plt.xlabel("step")
+    plt.plotsize(width, height)
+    plt._set_size(width, height)
+    return labels, re.sub(r"\x1b\[[0-9;]*m", "", plt.build()).split("\n")
+
+
+# losses spanning 0.4, 1, 5.25 (the tour's cure 3), 8 and 12 decades
+LOSSES = [np.geomspace(3.0, 7.5, 50), np.geomspace(1e3, 1e4, 50), np.geomspace(0.679, 3.79e-6, 400),
+          np.geomspace(1e5, 1e-3, 300) * (1 + 0.5 * np.sin(np.arange(300))), np.geomspace(1e4, 1e-8, 80)]
+
+
+@pytest.mark.parametrize("height", range(MIN_HEIGHT, 26))
+def test_decade_labels_never_share_a_row(height):
+    # plotext prints one label of a row, and which one depends on the hash seed: each label
+    # asked for must be printed, once, at the start of a row of its own.
+    for values in LOSSES:
+        labels, lines = log_axis_lines(values, 36, height)
+        starts = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+        assert labels and sorted(starts) == sorted(labels), (height, labels, starts)
+        lo, hi = np.log10(values.min()), np.log10(values.max())
+        if 1 <= hi - lo <= min(5, canvas_rows(height) - 1):  # room for every decade: all of them
+            assert len(labels) == np.floor(hi) - np.ceil(lo) + 1
+
+
+def test_decade_labels_on_a_short_plot_are_every_kth_decade():
+    values = np.geomspace(0.679, 3.79e-6, 400)  # the tour's cure 3 at 80x24: 5 canvas rows
+    assert decade_ticks(values, 5)[1] == ["1e-05", "1e-03", "1e-01"]
+    assert decade_ticks(values, 20)[1] == ["1e-05", "1e-04", "1e-03", "1e-02", "1e-01"]
+    assert decade_ticks(values, 1)[1] == ["1e-05"]
+    assert decade_ticks(np.array([3.0, 7.5]), 5)[1] == ["3", "7.5"]  # no decade: the ends
+    assert decade_ticks(np.array([3.0, 7.5]), 1)[1] == ["7.5"]
 
 
 async def test_the_loss_axis_has_whole_step_labels(tui_app, settle):

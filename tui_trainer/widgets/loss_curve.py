@@ -12,7 +12,7 @@ import numpy as np
 
 from core.diagnosis.snapshot import Snapshot
 
-from .plot_base import SnapshotPlot, digest, step_ticks
+from .plot_base import SnapshotPlot, canvas_rows, digest, step_ticks
 
 
 def thin(n: int, max_points: int) -> np.ndarray:
@@ -30,18 +30,31 @@ def penalty_curve(snapshot: Snapshot) -> np.ndarray:
     return p.hist_penalty
 
 
-def decade_ticks(snapshot: Snapshot) -> tuple[list[float], list[str]]:
-    """Powers of ten inside the plotted range, labelled 1e+03 etc. (plotext's own labels on a
-    log axis are long decimals like 140437.8); the ends of the range when it spans no decade."""
-    values = np.concatenate([snapshot.hist_loss, snapshot.hist_dev_loss, penalty_curve(snapshot)])
-    values = values[np.isfinite(values) & (values > 0)]
-    vmin, vmax = float(values.min()), float(values.max())
-    lo, hi = math.ceil(math.log10(vmin)), math.floor(math.log10(vmax))
+def tick_row(log_value: float, a: float, b: float, rows: int) -> int:
+    """The canvas row plotext puts a log-axis tick on, for an axis from 10^a to 10^b
+    (plotext's _utility.get_matrix_data)."""
+    return math.floor(round(0.5 + (rows - 1) * (log_value - a) / (b - a), 8))
+
+
+def decade_ticks(values: np.ndarray, rows: int) -> tuple[list[float], list[str]]:
+    """Powers of ten inside the range plotext's log axis spans (the plotted `values`), labelled
+    1e+03 etc. (plotext's own labels on a log axis are long decimals like 140437.8); the ends of
+    the range when it spans no decade. At most about six, and on a plot of few `rows` only every
+    k-th decade, the smallest k that puts each on a row of its own: plotext prints one label of
+    a row, and which one depends on the interpreter's string hash seed (its ticks pass through
+    a set), so a picture with two on one row differs from run to run."""
+    logs = [math.log10(v) for v in values.tolist()]  # as plotext takes them: its axis limits
+    a, b = min(logs), max(logs)
+    lo, hi = math.ceil(a), math.floor(b)
     if hi - lo < 1:
-        ticks = sorted({vmin, vmax})
+        ticks = sorted({float(values.min()), float(values.max())})
+        ticks = ticks if rows >= 2 else ticks[-1:]
         return ticks, [f"{t:.3g}" for t in ticks]
-    step = max(1, math.ceil((hi - lo) / 6))  # at most about six labels
-    ticks = [10.0 ** k for k in range(lo, hi + 1, step)]
+    for step in range(max(1, math.ceil((hi - lo) / 6)), hi - lo + 2):
+        decades = range(lo, hi + 1, step)
+        if len({tick_row(k, a, b, rows) for k in decades}) == len(decades):
+            break
+    ticks = [10.0 ** k for k in decades]
     return ticks, [f"{t:.0e}" for t in ticks]
 
 
@@ -53,17 +66,17 @@ class LossCurve(SnapshotPlot):
         plt = self.plt
         idx = thin(len(snapshot.hist_step), max(2, 2 * width))  # braille: two points per cell
         steps = snapshot.hist_step[idx]
-        drew = False
+        plotted = []
         for values, label, color in ((snapshot.hist_loss[idx], "train", "cyan"),
                                      (snapshot.hist_dev_loss[idx], "dev", "orange"),
                                      (penalty_curve(snapshot)[idx], "penalty", "magenta")):
             ok = np.isfinite(values) & (values > 0)  # a log axis takes positive numbers only
             if ok.any():
                 plt.plot(steps[ok].tolist(), values[ok].tolist(), label=label, color=color, marker="braille")
-                drew = True
+                plotted.append(values[ok])
         # plotext 5 raises on a log axis with no data, so the axis is log only when there is some.
-        plt.yscale("log" if drew else "linear")
-        if drew:
-            plt.yticks(*decade_ticks(snapshot))
+        plt.yscale("log" if plotted else "linear")
+        if plotted:
+            plt.yticks(*decade_ticks(np.concatenate(plotted), canvas_rows(self.size.height)))
             plt.xticks(*step_ticks(float(steps[0]), float(steps[-1]), max(2, min(6, width // 10))))
-        plt.xlabel("step" if drew else "no steps yet: press space, n or r")
+        plt.xlabel("step" if plotted else "no steps yet: press space, n or r")

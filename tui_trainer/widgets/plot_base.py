@@ -27,6 +27,12 @@ from textual_plotext import PlotextPlot
 from core.diagnosis.snapshot import Snapshot
 
 MIN_WIDTH, MIN_HEIGHT = 16, 5  # below this plotext draws nothing readable
+AXIS_ROWS = 4  # a plot's rows outside its canvas: the frame's top and bottom, x tick labels, x label
+
+
+def canvas_rows(height: int) -> int:
+    """The rows a plot `height` rows high has for its data (and its y tick labels)."""
+    return max(height - AXIS_ROWS, 0)
 
 
 def digest(*arrays: np.ndarray) -> int:
@@ -157,6 +163,13 @@ class CachedPlot(PlotextPlot):
             text = Text(f"(plot unavailable: {e.__class__.__name__})", style="dim")
         self._cache_key, self._picture = key, text
         return text
+
+    @property
+    def drawn(self) -> bool:
+        """The picture last built is of the current data at the current size (tests wait for
+        it: a plot repaints one refresh after its data change)."""
+        w, h = self.size
+        return self._cache_key is not None and self._cache_key[:3] == (self.plot_key(), w, h)
 
     def render_line(self, y: int) -> Strip:
         picture = self._build()
