@@ -57,16 +57,32 @@ class TourScreen(Screen):
             yield FitPlot(id="fit")
         yield Static(id="hint")
 
+    # Set first thing in on_mount: Textual's is_mounted turns True only after on_mount has
+    # returned, so a frame or a stage that came before (the first frame often does: the process
+    # backend builds it on the app's side at once) would otherwise never reach the widgets.
+    _ready = False
+    _stage: tuple[str, str, str] | None = None   # the stage's text, hint and title
+
     def on_mount(self) -> None:
+        self._ready = True
         self.query_one("#loss").border_title = "Loss J (log scale)"
         self.query_one("#fit").border_title = "Fit: y •, ŷ ─, dead ŷ x"
         self.watch_frame(self.frame)
+        if self._stage is not None:
+            self.show_stage(*self._stage)
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.height >= 36, "-tall")
 
+    def shows(self, frame: Frame) -> bool:
+        """The status line and both plots hold `frame`, and the plots have drawn it (used by
+        tests: a snapshot of this frame, not of the one before it)."""
+        plots = (self.query_one(LossCurve), self.query_one(FitPlot))
+        return (self._ready and self.query_one(StatusLine).frame is frame
+                and all(p.snapshot is frame.snapshot and p.drawn for p in plots))
+
     def watch_frame(self, frame: Frame | None) -> None:
-        if frame is None or not self.is_mounted:
+        if frame is None or not self._ready:
             return
         self.query_one(StatusLine).frame = frame
         fit = self.query_one(FitPlot)
@@ -76,10 +92,13 @@ class TourScreen(Screen):
             plot.snapshot = frame.snapshot
 
     def watch_error(self, error: str) -> None:
-        if self.is_mounted and error:
+        if error:
             self.show_stage(f"Training stopped by an error: {error}", "q: quit", "Error")
 
     def show_stage(self, text: str, hint: str, title: str) -> None:
+        self._stage = (text, hint, title)
+        if not self._ready:   # on_mount shows it
+            return
         self.query_one("#lesson", Static).update(Text(text))
         self.query_one("#lesson-box").border_title = title
         self.query_one("#hint", Static).update(Text(hint, style="bold"))
