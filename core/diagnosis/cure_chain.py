@@ -26,6 +26,7 @@ LOW_LR = 0.01           # a rate under 1 % of the stability limit 2/λmax: far t
 FALLING = 0.01          # the loss fell at least 1 % over the recent span: still learning
 RANGES = {"relu": (0.0, math.inf), "sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 OUTPUT_CYCLE = ("relu", "leaky_relu", "swish", "linear", "sigmoid")   # the a key's order
+MAX_RUNS = 4            # runs of sample rows named before "… (N in all)"
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,25 @@ def _presses(now: str, target: str) -> str:
     return "once" if n == 1 else f"{n} times"
 
 
-def _samples(pos) -> str:
-    pos = [int(i) for i in pos]
-    if len(pos) > 2 and pos == list(range(pos[0], pos[-1] + 1)):
-        return f"{pos[0]}–{pos[-1]}"
-    return ", ".join(map(str, pos[:8])) + (f" … ({len(pos)})" if len(pos) > 8 else "")
+def _samples(trainer, pos) -> str:
+    """Training samples, by their positions in the split, named by dataset row (as the table's
+    # column and the findings name them)."""
+    rows = sorted(int(i) for i in np.asarray(trainer.split.train_idx)[np.asarray(pos, dtype=int)])
+    runs: list[list[int]] = []
+    for r in rows:
+        if runs and r == runs[-1][1] + 1:
+            runs[-1][1] = r
+        else:
+            runs.append([r, r])
+    text = ", ".join(f"{a}–{b}" if b > a + 1 else f"{a}, {b}" if b > a else f"{a}" for a, b in runs[:MAX_RUNS])
+    return text + (f", … ({len(rows)} in all)" if len(runs) > MAX_RUNS else "")
+
+
+def _dead_y_hat(trainer, ev) -> str:
+    """What a dead ReLU output (A^[L] = 0) reads in y's units: 0 on raw data; with y
+    standardised, the training mean of y that 0 maps back to."""
+    y_hat = float(ev.y_hat[ev.dead_samples[0]]) + 0.0
+    return f"ŷ = {y_hat:.4g}" + (" (ReLU's 0 in y's units)" if trainer.config.normalize and y_hat != 0 else "")
 
 
 # ---- the obstacles, in the order they are looked for -----------------------------------------
@@ -105,8 +120,8 @@ def _output(trainer, ev, curv) -> NextStep | None:
     dead = ev.dead_output if ev.output_can_die else 0
     if not (outside or dead):
         return None
-    why = (f"{dead} sample{'s' * (dead != 1)} ({_samples(ev.dead_samples)}) stuck at ŷ = 0: relu'(Z^[L]) = 0 "
-           "passes back no gradient") if dead else \
+    why = (f"{dead} sample{'s' * (dead != 1)} ({_samples(trainer, ev.dead_samples)}) stuck at {_dead_y_hat(trainer, ev)}: "
+           "relu'(Z^[L]) = 0 passes back no gradient") if dead else \
         f"{outside} target{'s' * (outside != 1)} lie outside the {act} output's range"
     return NextStep("output", f"the output cannot reach every target: {why}",
                     f"press a {_presses(act, 'linear')} for a linear output (the weights are kept)", ("a",))
@@ -129,7 +144,7 @@ def _cut_off(trainer, ev, curv) -> NextStep | None:
     y_hat = ev.y_hat[cut]
     flat = f" (ŷ = {float(np.median(y_hat)):.4g})" if np.ptp(y_hat) <= 1e-9 * max(1.0, abs(float(y_hat[0]))) else ""
     L = trainer.L
-    return NextStep("cut_off", f"samples {_samples(cut)} get A^[{L - 1}] = 0 from every hidden unit "
+    return NextStep("cut_off", f"samples {_samples(trainer, cut)} get A^[{L - 1}] = 0 from every hidden unit "
                     f"({dead[-1]} of {active.shape[0]} units dead): ŷ = b^[{L}] for all of them{flat}, and "
                     f"∂Z^[{L}]/∂W^[{L}] = A^[{L - 1}] = 0 gives them no say in the weights",
                     "z to normalise (centred inputs switch units on across the range), s for another init, "

@@ -31,7 +31,9 @@ def _off_scale(mean, std, rms) -> np.ndarray:
 
 def normalize_cure(trainer) -> Cure:
     """Standardise, and (the gradients' scale changes with the data's) a rate that suits the
-    standardised data: a quarter of its stability limit at init, in + / - presses from now."""
+    standardised data: a quarter of its stability limit at init. The copy trains at that rate,
+    as --lr gives it; the keys need none, since z itself sets a rate for the new scale
+    (tui_trainer/session/watching.py), so + / - presses from the old rate would overshoot."""
     from ..engine.trainer import Trainer
     fresh = Trainer(trainer.config.with_(normalize=True, seed=trainer.seed, output_activation="linear"),
                     trainer.dataset, trainer.split, window=2, archive=2)
@@ -53,11 +55,10 @@ def normalize_cure(trainer) -> Cure:
     if math.isfinite(limit) and not 0.05 * limit <= lr <= 0.5 * limit:
         press = lr_cure(lr, SAFE_FRACTION * limit)
         changes["lr"] = press.value
-        keys_text.append(press.keys_text)
         flags_text.append(press.flags_text)
-        keys += press.keys
         flags.append("--lr")
-    return restart_cure(changes, ", then ".join(keys_text), " ".join(flags_text), keys, flags)
+    keys_text = ", then ".join(keys_text) + "; z sets a rate for the new scale unless --lr gave one"
+    return restart_cure(changes, keys_text, " ".join(flags_text), keys, flags)
 
 
 def unscaled_data(trainer, ev) -> Proposal | None:

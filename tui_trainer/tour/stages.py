@@ -16,6 +16,7 @@ from core.diagnosis.baseline import fit_baseline
 from .. import protocol as P
 from ..protocol import Frame
 from ..session.handlers import shown
+from ..widgets.findings_panel import stuck_at
 from .driver import do, lr_test, run_until_trouble, train_until
 
 STORY_STEPS = 5000         # where the README's moment is: samples x = 0…4 stuck at 0
@@ -102,14 +103,14 @@ class LinearOutput(Stage):
         # the pace back to as fast as possible (1,000 → 100 → 10 → max): it only slowed `r`
         f = await do(driver, *[P.CYCLE_PACE] * 3, (P.STEP, STORY_STEPS - driver.frame.snapshot.step))
         s = f.snapshot
-        self.facts.update(stuck=np.flatnonzero(s.dead), rmse_stuck=s.rmse)
+        self.facts.update(stuck=np.flatnonzero(s.dead), stuck_at=stuck_at(s), rmse_stuck=s.rmse)
         # relu → leaky_relu → swish → linear, then train with it
         f = await do(driver, *[P.CYCLE_OUTPUT] * 3, (P.STEP, AFTER_CURE_1))
         self.facts.update(rmse_after=f.snapshot.rmse, steps=f.snapshot.step)
 
     def text(self, f: Frame) -> str:
         fa = self.facts
-        return (f"At step {STORY_STEPS:,}: samples {samples_text(fa['stuck'])} stuck at ŷ = 0, RMSE "
+        return (f"At step {STORY_STEPS:,}: samples {samples_text(fa['stuck'])} stuck at {fa['stuck_at']}, RMSE "
                 f"{g(fa['rmse_stuck'], 4)}.\n"
                 "Cure 1: a a a → a linear output, weights kept. Its derivative is 1, so dZ^[L] = A − Y "
                 "reaches every sample again.\n"
