@@ -76,12 +76,19 @@ def tui_app(tmp_path):
     from core.engine.trainer import Trainer
     from tui_trainer.app import TrainerApp
 
-    def make(runs_dir=None, backend="thread", pause_on_trouble=False, **config):
-        # Pausing on trouble (the app's default) stops `r` at step 59 of the story: off here, so
+    def make(runs_dir=None, backend="thread", pause_on_trouble=False, pace=None, **config):
+        # Pausing on trouble (the app's default) stops `r` at step 430 of the story: off here, so
         # tests of running are not about it (tests/test_pause_on_trouble*.py are).
+        # pace: steps a second (the `t` key's paces, without its log event), for tests about
+        # what running does to quitting or saving: at full speed training takes a whole core
+        # for as long as the test waits, and a suite of them no longer fits in 2 minutes.
         trainer = Trainer(TrainConfig(**config), story_problem())
-        return TrainerApp(trainer, runs_dir=runs_dir or tmp_path / "runs", backend=backend,
-                          pause_on_trouble=pause_on_trouble)
+        app = TrainerApp(trainer, runs_dir=runs_dir or tmp_path / "runs", backend=backend,
+                         pause_on_trouble=pause_on_trouble)
+        if pace is not None:
+            assert backend == "thread", "the process backend's pace is set with the t key"
+            app.session._pace.pace = pace
+        return app
     return make
 
 

@@ -87,7 +87,7 @@ async def test_n_takes_N_steps_and_shift_n_cycles_N(tui_app, settle):
 
 
 async def test_r_runs_and_pauses(tui_app, settle, wait_until):
-    app = tui_app()
+    app = tui_app(pace=1000)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("r")
@@ -102,7 +102,7 @@ async def test_r_runs_and_pauses(tui_app, settle, wait_until):
 
 
 async def test_manual_steps_are_disabled_while_running(tui_app, settle, wait_until):
-    app = tui_app()
+    app = tui_app(pace=1000)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("r")
@@ -262,7 +262,7 @@ async def test_failed_export_is_a_notification_and_training_goes_on(tui_app, set
 
 
 async def test_q_quits_while_running(tui_app, settle, wait_until):
-    app = tui_app()
+    app = tui_app(pace=1000)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("r")

@@ -72,7 +72,7 @@ async def quit_with(pilot, wait_until, key: str) -> None:
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])
 async def test_quit_while_running_saves_the_run_log(tui_app, settle, wait_until, tmp_path, key):
     runs = tmp_path / "runs"
-    app = tui_app(runs_dir=runs)
+    app = tui_app(pace=1000, runs_dir=runs)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("plus", "minus")
@@ -199,7 +199,7 @@ def full_disk(monkeypatch):
 async def test_full_disk_export_is_a_notification_leaves_no_file_and_training_goes_on(
         tui_app, settle, wait_until, tmp_path, full_disk):
     runs = tmp_path / "runs"
-    app = tui_app(runs_dir=runs)
+    app = tui_app(pace=1000, runs_dir=runs)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n", "e")
@@ -216,7 +216,7 @@ async def test_full_disk_export_is_a_notification_leaves_no_file_and_training_go
 
 async def test_csv_failure_keeps_the_jsonl_and_says_so(tui_app, settle, tmp_path, monkeypatch):
     def fail(path, trainer, earlier_steps=()):
-        raise OSError(f"{path}: cannot write (No space left on device)")
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
     monkeypatch.setattr(handlers, "export_csv", fail)
     runs = tmp_path / "runs"
     app = tui_app(runs_dir=runs)
@@ -225,7 +225,8 @@ async def test_csv_failure_keeps_the_jsonl_and_says_so(tui_app, settle, tmp_path
         await pilot.press("n", "e")
         await settle(pilot)
         (jsonl,) = files(runs, "*.jsonl")
-        assert "CSV failed" in notice_text(app) and str(jsonl) in notice_text(app)
+        # the reason first, where a 120-column line still shows it after long paths
+        assert notice_text(app).startswith("CSV failed: No space left on device. ") and str(jsonl) in notice_text(app)
         assert read_log(jsonl).end["step"] == 10
         await pilot.press("space")
         await settle(pilot)
@@ -236,7 +237,7 @@ async def test_csv_failure_keeps_the_jsonl_and_says_so(tui_app, settle, tmp_path
 
 async def test_sigterm_while_running_saves_and_exits_143(tui_app, settle, wait_until, tmp_path):
     runs = tmp_path / "runs"
-    app = tui_app(runs_dir=runs)
+    app = tui_app(pace=1000, runs_dir=runs)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await run_a_while(pilot, wait_until)

@@ -117,7 +117,7 @@ async def test_every_palette_the_app_opens_is_guarded(tui_app, settle, wait_unti
 
 async def test_sighup_with_the_palette_open_saves_and_exits(tui_app, settle, wait_until, tmp_path):
     runs = tmp_path / "runs"
-    app = tui_app(runs_dir=runs)
+    app = tui_app(pace=1000, runs_dir=runs)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("r")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..text import printable
 from .data import Dataset
 
 
@@ -135,6 +136,6 @@ def _number(cell: str, name: str, line: int, column: str) -> float:
 
 def _target_index(header: list[str], target: str, name: str) -> int:
     if target not in header:
-        shown = ", ".join(h if h.isprintable() else repr(h) for h in header)  # keep it one line
+        shown = ", ".join(printable(h) for h in header)  # keep it one line
         raise DataError(f"{name}: no column named {target!r} (columns: {shown})")
     return header.index(target)

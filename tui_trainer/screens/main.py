@@ -4,7 +4,7 @@ from __future__ import annotations
 from time import monotonic
 
 from textual import events
-from textual.app import ComposeResult
+from textual.app import ComposeResult, ScreenStackError
 from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive, var
 from textual.screen import Screen
@@ -34,6 +34,11 @@ COMPACT_HINT = "↓ PgDn: plots below · tab: next panel · space: step · r: ru
 # carries a key's effect, or any frame while paused, goes to every widget at once.
 THROTTLE = {"SampleTable, SignStrip, UnitGrid": 0.09, "FitPlot": 0.24, "LossCurve": 0.32,
             "FindingsPanel": 0.29}
+# Under a modal (help, a check, the chain rule) this screen is drawn dimmed behind it, and each
+# of its repaints makes Textual re-tint the whole region through the modal (BackgroundScreen):
+# ~40 ms a frame, and keys in the modal waited behind it. Behind a modal it follows at most
+# once a second; back on top it draws the latest frame at once.
+BEHIND = 1.0
 
 
 class MainScreen(Screen):
@@ -52,6 +57,7 @@ class MainScreen(Screen):
         super().__init__()
         self._rates = {selector: RateLimit(interval) for selector, interval in THROTTLE.items()}
         self._applied = -1  # commands applied as of the last frame
+        self._behind = RateLimit(BEHIND)
         self.plan: Plan | None = None
 
     def compose(self) -> ComposeResult:
@@ -103,8 +109,19 @@ class MainScreen(Screen):
         self.query_one(NoticeLine).hint = COMPACT_HINT if plan.name == "compact" else HINT
 
     def watch_frame(self, frame: Frame | None) -> None:
-        if self.is_mounted:
+        if self.is_mounted and (self._on_top() or self._behind.take(monotonic())):
             self._push_frame(frame)
+
+    def _on_top(self) -> bool:
+        try:
+            return self.app.screen is self
+        except ScreenStackError:  # the app is tearing its screens down
+            return False
+
+    def on_screen_resume(self) -> None:
+        """Back on top after a modal: the frames it held back end with the latest."""
+        self._applied = -1  # urgent: every panel at once
+        self._push_frame(self.frame)
 
     def watch_notice(self, notice: Notice | None) -> None:
         if self.is_mounted:

@@ -198,6 +198,8 @@ class Handlers(ProblemKeys):
         try:
             csv_path = export_csv(path.with_suffix(".csv"), self._trainer, self._earlier)
         except OSError as e:
-            self._notice(f"Exported run log to {shown(path)}; CSV failed: {e}", "error", path=str(path))
+            # The reason first: after two long paths it was past the edge of a 120-column line.
+            why = e.strerror or str(e)
+            self._notice(f"CSV failed: {why}. The run log was exported to {shown(path)}", "error", path=str(path))
             return
         self._notice(f"Exported run log to {shown(path)} and CSV to {shown(csv_path)}", path=str(path))
