@@ -25,6 +25,8 @@ SLOW = {
     "test_tui_reliability.py::test_divergence_is_shown_with_its_cause_and_minus_continues":
         "runs until it diverges, then 24 rate halvings (test_app.py's divergence test is the default's)",
     "test_tui_reliability_ii.py::test_the_palette_under_fast_keys": "a storm of keys with the palette open",
+    "test_key_fuzz.py::test_random_keys_then_close[12-q]":
+        "the small fuzz's second ending (its SIGHUP ending runs by default; bench/fuzz_keys.py is the long run)",
     "test_tui_reliability_ii.py::test_working_folder_deleted_while_running":
         "a fault while running (the default's quit-save tests cover saving)",
     "test_tui_reliability.py::test_quit_while_running_saves_the_run_log[ctrl+c]":
