@@ -33,7 +33,8 @@ def normalize_cure(trainer) -> Cure:
     """Standardise, and (the gradients' scale changes with the data's) a rate that suits the
     standardised data: a quarter of its stability limit at init. The copy trains at that rate,
     as --lr gives it; the keys need none, since z itself sets a rate for the new scale
-    (tui_trainer/session/watching.py), so + / - presses from the old rate would overshoot."""
+    (tui_trainer/session/watching.py), so + / - presses from the old rate would overshoot; it
+    keeps a rate given with --lr (the keys text names no flags: tests/test_diagnosis_items.py)."""
     from ..engine.trainer import Trainer
     fresh = Trainer(trainer.config.with_(normalize=True, seed=trainer.seed, output_activation="linear"),
                     trainer.dataset, trainer.split, window=2, archive=2)
@@ -57,7 +58,7 @@ def normalize_cure(trainer) -> Cure:
         changes["lr"] = press.value
         flags_text.append(press.flags_text)
         flags.append("--lr")
-    keys_text = ", then ".join(keys_text) + "; z sets a rate for the new scale unless --lr gave one"
+    keys_text = ", then ".join(keys_text) + "; z sets a rate for the new scale, unless one was given at start"
     return restart_cure(changes, keys_text, " ".join(flags_text), keys, flags)
 
 
