@@ -100,6 +100,45 @@ async def test_two_enters_queued_in_the_palette(tui_app, settle, wait_until):
         assert app.is_running and app.screen is app.main and app._exception is None
 
 
+async def test_a_search_that_ends_after_the_palette_closed(tui_app, settle, wait_until):
+    """Random keys: a search still under way as the palette closed set the list's visibility
+    afterwards; Textual's watcher looked the list up (NoMatches) and the app ended."""
+    app = tui_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        palette = await open_palette(pilot, wait_until)
+        await palette.query_one(CommandList).remove()  # what closing leaves a late search
+        palette._list_visible = not palette._list_visible
+        palette._show_busy = True
+        palette._gather_commands("r")
+        await pilot.pause(0.2)
+        assert app.is_running and app._exception is None
+        await pilot.press("escape")
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.frame.snapshot.step == 1
+
+
+async def test_a_check_replaced_before_it_mounted(tui_app, settle, wait_until):
+    """Random keys: o, then o again before the first screen had mounted (its own queue is not
+    the app's); the first one's on_mount looked its box up after it was gone and the app ended.
+    Here its mount and its frames find the box gone, as then."""
+    from tui_trainer.screens.checks import ChainRuleScreen, OverfitScreen
+    app = tui_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for screen in (OverfitScreen(app.sent), ChainRuleScreen(0, 20, 0)):
+            screen.frame = app.frame
+            await app.push_screen(screen)
+            await wait_until(pilot, lambda: screen.is_mounted, what="the screen")
+            await screen.query_one("#check").remove()
+            screen.on_mount()
+            screen.watch_frame(app.frame)
+            assert app.is_running and app._exception is None
+            app.pop_screen()
+            await pilot.pause()
+
+
 async def test_every_palette_the_app_opens_is_guarded(tui_app, settle, wait_until):
     app = tui_app()
     async with app.run_test(size=SIZE) as pilot:

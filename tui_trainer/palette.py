@@ -11,12 +11,17 @@ The first closes the palette and runs its command; the second reaches the closed
 which dismisses itself again: ScreenStackError ("Can't pop screen"), and the app ends. Here a
 selection reaching a palette that is no longer on top is dropped.
 
+A third: the search runs in a worker, and a search still under way as the palette closes (a
+key typed in it, then escape or a selection, quickly) sets the list's visibility afterwards;
+Textual's watcher looks the list up, it is gone, NoMatches fails the worker and the app ends.
+Here the watchers and the search do nothing once the palette's list is gone.
+
 Textual opens a palette in three places (Ctrl+P, its theme search, search_commands): the
 `SafePalettes` mixin of the app opens this one in all three.
 """
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.command import CommandList, CommandPalette, SimpleProvider
 from textual.theme import ThemeProvider
 from textual.widgets import Button, Input, OptionList
@@ -33,6 +38,26 @@ class SafeCommandPalette(CommandPalette):
         if not self.is_active:
             event.prevent_default()
             event.stop()
+
+    def _list_gone(self) -> bool:
+        return not self.query(CommandList)
+
+    def _watch__list_visible(self) -> None:
+        if not self._list_gone():
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if not self._list_gone():
+            await super()._watch__show_busy()
+
+    def _refresh_command_list(self, command_list, commands, clear_current) -> None:
+        if not self._list_gone():
+            super()._refresh_command_list(command_list, commands, clear_current)
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        if not self._list_gone():  # a search that starts after the palette closed
+            await CommandPalette._gather_commands.__wrapped__(self, search_value)
 
     def _action_command_list(self, action: str) -> None:
         if action in PAGE_ACTIONS and not self._list_laid_out():

@@ -36,16 +36,17 @@ class CheckScreen(ModalScreen):
         self.request = request  # the number of the command whose answer this screen waits for
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="check", classes=f"check-{self.kind}"):
+        box = Vertical(id="check", classes=f"check-{self.kind}")
+        # Titled here, not in on_mount: a screen replaced by another key at once (o, o) may
+        # mount after its children are gone, and a query there ended the app (random keys).
+        box.border_title, box.border_subtitle = self.title, self.subtitle()
+        with box:
             with VerticalScroll(id="check-body-box"):
                 yield Static(Text("running…", style="dim"), id="check-body")
             if self.has_plot:
                 yield CurvePlot(id="check-plot")
 
     def on_mount(self) -> None:
-        box = self.query_one("#check")
-        box.border_title = self.title
-        box.border_subtitle = self.subtitle()
         self.watch_frame(self.frame)
 
     def subtitle(self) -> str:
@@ -65,15 +66,16 @@ class CheckScreen(ModalScreen):
         if not self.is_mounted:
             return
         r = self.result
-        if r is None:
+        bodies = self.query("#check-body")
+        if r is None or not bodies:  # no answer yet, or the screen is already going
             return
-        body = self.query_one("#check-body", Static)
+        body = bodies.first(Static)
         if r.error:
             body.update(Text(f"the check failed: {r.error}", style="bold red"))
             return
         head = Text(f"at step {r.step}\n", style="dim")
         body.update(head + self.body(r.value))
-        if self.has_plot:
+        if self.has_plot and self.query(CurvePlot):
             self.plot(self.query_one(CurvePlot), r.value)
 
     def body(self, value) -> Text:
@@ -157,12 +159,12 @@ class ChainRuleScreen(ModalScreen):
         self.m, self.row = m, row
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="check", classes="check-chain"):
+        box = VerticalScroll(id="check", classes="check-chain")
+        box.border_subtitle = "↑/↓: another sample · a: output activation · space/n: step · escape: close"
+        with box:
             yield Static(Text("computing…", style="dim"), id="check-body")
 
     def on_mount(self) -> None:
-        box = self.query_one("#check")
-        box.border_subtitle = "↑/↓: another sample · a: output activation · space/n: step · escape: close"
         self._draw()
 
     def watch_frame(self, frame: Frame | None) -> None:
@@ -178,7 +180,7 @@ class ChainRuleScreen(ModalScreen):
         return c if c is not None and c.position == self.position else None
 
     def _draw(self) -> None:
-        if not self.is_mounted:
+        if not self.is_mounted or not self.query("#check"):  # (see CheckScreen.compose)
             return
         c = self.chain
         row = c.sample if c is not None else self.row   # unknown after ↑/↓ until its chain comes
