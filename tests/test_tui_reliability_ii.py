@@ -139,6 +139,23 @@ async def test_a_check_replaced_before_it_mounted(tui_app, settle, wait_until):
             await pilot.pause()
 
 
+async def test_ctrl_p_again_while_the_last_palette_is_being_removed(tui_app, settle, wait_until):
+    """Random keys: escape, then Ctrl+P at once; the closed palette was still registered under
+    the id the new one took (DuplicateIds, the app ended)."""
+    app = tui_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            palette = await open_palette(pilot, wait_until)
+            palette.dismiss()             # escape: the palette goes, removed a moment later,
+            app.action_command_palette()  # and Ctrl+P in that moment
+            await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette) and app.screen is not palette,
+                             what="the new palette")
+            assert app.is_running and app._exception is None
+            await pilot.press("escape")
+            await pilot.pause(0.05)
+
+
 async def test_every_palette_the_app_opens_is_guarded(tui_app, settle, wait_until):
     app = tui_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -16,6 +16,9 @@ key typed in it, then escape or a selection, quickly) sets the list's visibility
 Textual's watcher looks the list up, it is gone, NoMatches fails the worker and the app ends.
 Here the watchers and the search do nothing once the palette's list is gone.
 
+A fourth: Ctrl+P just after escape opened a palette with the id of the one still being removed
+(DuplicateIds); this one has no id.
+
 Textual opens a palette in three places (Ctrl+P, its theme search, search_commands): the
 `SafePalettes` mixin of the app opens this one in all three.
 """
@@ -78,7 +81,10 @@ class SafePalettes:
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(SafeCommandPalette(id="--command-palette"))
+            # No id (Textual gives it "--command-palette", used nowhere): a palette closed by
+            # escape is removed a moment later, and Ctrl+P within that moment registered the
+            # same id again (DuplicateIds, the app ended: random keys).
+            self.push_screen(SafeCommandPalette())
 
     def search_commands(self, commands, placeholder: str = "Search for commands…"):
         return self.push_screen(SafeCommandPalette(providers=[SimpleProvider(self.screen, commands)],
