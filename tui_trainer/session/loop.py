@@ -172,7 +172,7 @@ class Session(Watching, Handlers):
         snap = take_snapshot(self._trainer, with_findings=with_findings and self._with_findings,
                              previous_findings=self._findings,
                              table_view=self._table_view)
-        diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now)
+        diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now, light=light)
         fields = self._watch_fields(with_findings, diag)
         if with_findings:
             self._findings = snap.findings
