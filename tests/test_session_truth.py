@@ -97,3 +97,19 @@ def test_export_notice_shows_paths_inside_the_working_directory_relative(tmp_pat
     text = d.notices[-1].text
     assert "to runs/run-" in text and ".csv" in text and str(tmp_path) not in text
     assert d.notices[-1].path.startswith(str(tmp_path))  # the notice's path stays whole
+
+
+def test_a_keys_findings_wait_longer_the_more_they_cost():
+    """Findings that cost 180 ms (cures checked on copies) began 30 ms after each key, so
+    someone stepping with space waited behind them: the quiet before them follows their cost."""
+    d = Direct()
+    assert d.s._quiet() == Session.FINDINGS_QUIET  # none computed yet
+    d.s._trainer.run(5000)
+    d.s._publish(force_findings=True)  # the cure checks train copies here
+    cost = d.s._findings_cost
+    assert cost > 0 and d.frames[-1].fresh
+    assert d.s._quiet() == min(max(Session.FINDINGS_QUIET, Session.QUIET_PER_COST * cost), Session.QUIET_MOST)
+    d.s._findings_cost = 10.0
+    assert d.s._quiet() == Session.QUIET_MOST
+    d.s._publish(force_findings=False, light=True)  # a key's frame: no findings, the cost stays
+    assert d.s._findings_cost == 10.0 and not d.frames[-1].fresh

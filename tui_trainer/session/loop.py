@@ -35,7 +35,9 @@ class Session(Watching, Handlers):
     CHUNK_SECONDS = 0.01      # a command waits at most about one chunk
     FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running,
     FINDINGS_SHARE = 0.02     # and at most this share of the loop's time (pacing.CostShare)
-    FINDINGS_QUIET = 0.03     # paused: a key's findings once no other key came for this long
+    FINDINGS_QUIET = 0.03     # paused: a key's findings once no other key came for this long,
+    QUIET_PER_COST = 1.5      # or for this many times what the last findings cost (at most
+    QUIET_MOST = 0.3          # this long): a key pressed while they run waits for them all
     GIL_YIELD = 0.001         # pause after each chunk for a UI thread sharing the GIL (0: none to share)
     EARLIER_STEPS = 4096      # step records kept from before resets (halved, evenly, past this)
 
@@ -56,6 +58,7 @@ class Session(Watching, Handlers):
         self._applied = 0
         self._chunk = 64          # steps per chunk, adapted to CHUNK_SECONDS
         self._findings: tuple = ()  # the last diagnose()'s Findings, carried between frames
+        self._findings_cost = 0.0   # seconds the last findings took
         self._diag = LiveDiagnostics()
         self._table_view = None   # the sample table's rows (TABLE_VIEW); None: the first ones
         self._earlier: list[StepRecord] = []  # steps from before the resets, for the export
@@ -93,7 +96,7 @@ class Session(Watching, Handlers):
             self._publish(force_findings=not owed, light=owed)
             while not (self._closed.is_set() or cancelled()):
                 changed = self._drain(block=not self._running,
-                                      timeout=self.FINDINGS_QUIET if owed else 0.1)
+                                      timeout=self._quiet() if owed else 0.1)
                 if self._running and not self._pacer.acked:
                     # A thread backend shares one GIL with the UI: drawing uncontended is what
                     # keeps keys and frames prompt, so training pauses (one frame interval at
@@ -163,6 +166,13 @@ class Session(Watching, Handlers):
         # Let the UI thread take the GIL between chunks.
         time.sleep(self.GIL_YIELD)
 
+    def _quiet(self) -> float:
+        """How long no key must come before a key's findings are computed. Findings that cost
+        180 ms (cures checked on copies after 5,000 steps of the story, or a large dataset)
+        started 30 ms after each key of someone stepping with space, and the next key waited
+        behind them: the quiet grows with their cost."""
+        return min(max(self.FINDINGS_QUIET, self.QUIET_PER_COST * self._findings_cost), self.QUIET_MOST)
+
     def _publish(self, force_findings: bool, light: bool = False) -> None:
         """Hand the UI a frame now: a change (a key's effect) never waits for the pacer.
         light: without new findings (a key's frame; they can take far longer than the frame)."""
@@ -176,7 +186,8 @@ class Session(Watching, Handlers):
         fields = self._watch_fields(with_findings, diag)
         if with_findings:
             self._findings = snap.findings
-            self._findings_rate.spent(time.perf_counter() - t0)
+            self._findings_cost = time.perf_counter() - t0
+            self._findings_rate.spent(self._findings_cost)
         self._pacer.hand(Frame(snap, self._running, self._applied, diag, fresh=with_findings, **fields))
 
     def _notice(self, text: str, severity: str = "information", path: str | None = None) -> None:
