@@ -10,6 +10,9 @@ fast typist or a key held down sends them, which is where races live (Ctrl+P the
 before the palette is laid out). The run then ends with q, SIGHUP or SIGTERM, and the exit must
 come within 2 s of the saved log, with the signal's status and a log that reads back.
 
+When the palette's own Quit is picked (letters typed in it, then enter), that app has ended
+properly and the rest of the keys go to a new one (`apps` counts them).
+
 A run fails on: the app ending before its end (an exception: its traceback is printed), a key
 the app takes more than --freeze seconds over, training stopping by an error, an exit too slow
 or with the wrong status, a log that does not read back.
@@ -71,14 +74,20 @@ class QuitFromPalette(Exception):
     """The palette's own Quit command was picked (typed letters, then enter): a proper end."""
 
 
+def new_stats() -> dict:
+    return {"keys": 0, "bursts": 0, "resizes": 0, "palette": 0, "slowest_key_s": 0.0, "slowest": "", "apps": 1}
+
+
 async def fuzz(app, pilot, rng: random.Random, n_keys: int, freeze: float = 10.0,
-               resize_every: int = 40, bursts: float = 0.3, rests: float = 0.1) -> dict:
-    """Send n_keys random keys (and resizes); raises Failure on a crash, a freeze or an error.
-    bursts: the share of key groups posted without waiting; rests: the share followed by a
-    pause of up to 0.3 s (training runs on). Pilot waits for scrolling to finish after each
-    key it presses, so bursts are also the quick way through many keys."""
+               resize_every: int = 40, bursts: float = 0.3, rests: float = 0.1, stats: dict | None = None) -> dict:
+    """Send random keys (and resizes) until stats["keys"] reaches n_keys; raises Failure on a
+    crash, a freeze or an error, QuitFromPalette when the palette's own Quit was picked (stats,
+    if given, keeps the counts so far). bursts: the share of key groups posted without waiting;
+    rests: the share followed by a pause of up to 0.3 s (training runs on). Pilot waits for
+    scrolling to finish after each key it presses, so bursts are also the quick way through
+    many keys."""
     keys = screen_keys()
-    stats = {"keys": 0, "bursts": 0, "resizes": 0, "palette": 0, "slowest_key_s": 0.0, "slowest": ""}
+    stats = new_stats() if stats is None else stats
 
     def check(what: str) -> None:
         if not app.is_running and app._quitting and app.return_code == 0 and app._exception is None:
@@ -98,7 +107,7 @@ async def fuzz(app, pilot, rng: random.Random, n_keys: int, freeze: float = 10.0
         if took > stats["slowest_key_s"]:
             stats["slowest_key_s"], stats["slowest"] = took, what
 
-    sent = 0
+    sent = stats["keys"]
     while sent < n_keys:
         if rng.random() < 1 / resize_every:
             size = (rng.randint(16, 260), rng.randint(6, 80))
@@ -188,28 +197,33 @@ def one_run(seed: int, n_keys: int, backend: str, dataset: str, ending: str, fre
     from tui_trainer.app import TrainerApp
     data = _dataset(dataset)
     runs = Path(tempfile.mkdtemp()) / "runs"
-    app = TrainerApp(Trainer(TrainConfig(), data), runs_dir=runs, backend=backend)
     rng = random.Random(seed)
-    result = {"seed": seed, "dataset": dataset, "backend": backend}
+    result = {"seed": seed, "dataset": dataset, "backend": backend, "palette_quits": []}
+    stats = new_stats()
 
-    async def run() -> None:
+    async def run(app) -> bool:
+        """True when the palette's own Quit ended this app before the keys were all sent."""
         async with app.run_test(size=(120, 40)) as pilot:
             while app.frame is None:
                 await asyncio.sleep(0.05)
             try:
-                result.update(await fuzz(app, pilot, rng, n_keys, freeze))
+                await fuzz(app, pilot, rng, n_keys, freeze, stats=stats)
+                result.update(stats)
                 result.update(await close(app, pilot, ending, runs))
                 result["ok"] = True
-            except QuitFromPalette as e:
-                result.update(ok=True, how=f"quit from the palette during {e}", return_code=app.return_code)
+            except QuitFromPalette as e:  # a proper end: the rest of the keys go to a new app
+                result["palette_quits"].append(f"after {stats['keys']} keys, during {e}")
+                return True
             except Failure as e:
-                result.update(ok=False, failure=str(e))
+                result.update(stats, ok=False, failure=str(e))
                 if app.is_running:
                     app.exit()
+        return False
 
     t0 = time.monotonic()
     try:
-        asyncio.run(run())
+        while asyncio.run(run(TrainerApp(Trainer(TrainConfig(), data), runs_dir=runs, backend=backend))):
+            stats["apps"] += 1
     except Exception as e:  # the app's own exception, raised by run_test on the way out
         result.update(ok=False, failure=result.get("failure") or "".join(traceback.format_exception(e))[-3000:])
     result["seconds"] = time.monotonic() - t0
@@ -254,7 +268,8 @@ def main() -> None:
         r["load_average"] = os.getloadavg()[0]
         results.append(r)
         status = "ok" if r.get("ok") else f"FAILED: {r.get('failure', '')[:2000]}"
-        print(f"run {i + 1}/{a.runs} seed {seed} {dataset:6} keys {r.get('keys', '?')} (bursts {r.get('bursts', '?')}, "
+        print(f"run {i + 1}/{a.runs} seed {seed} {dataset:6} keys {r.get('keys', '?')} in {r.get('apps', '?')} app(s) "
+              f"(bursts {r.get('bursts', '?')}, "
               f"palette {r.get('palette', '?')}, resizes {r.get('resizes', '?')}, slowest {r.get('slowest_key_s', 0):.2f} s), "
               f"{r.get('how', ending)}: exit {r.get('return_code')} {r.get('after_save_s', float('nan')):.2f} s after saving, "
               f"{r.get('seconds', 0):.0f} s, load {r['load_average']:.1f}: {status}", flush=True)
