@@ -109,5 +109,8 @@ async def test_q_after_the_kill_saves_the_state_shown_and_says_what_was_lost(tui
                     f"it reported, saved to {saved}; any steps it took after that are lost")
     log = read_log(saved)
     assert log.end["step"] == kept >= shown
+    # the step records too, not θ alone (with the history sent once a second, a kill in the
+    # first second left none, and the rerun below compared nothing)
+    assert log.steps and log.steps[0]["step"] == 0 and log.steps[-1]["step"] >= shown - 1
     assert [e["name"] for e in log.events] == ["lr"]
     assert reruns_identically(saved)
