@@ -32,9 +32,12 @@ def reruns_identically(path) -> bool:
 
 
 async def kill_while_running(app, pilot, wait_until, steps: int = 2000) -> int:
-    """Train, kill the training process; returns the step the screen showed last."""
+    """Train, kill the training process; returns the step the screen showed last. The kill
+    comes once the app holds step records past `steps` (they come once a second: a kill
+    before that keeps θ without them, which the quit line says; test_the_records_lost_...)."""
     await pilot.press("r")
-    await wait_until(pilot, lambda: app.frame.running and step(app) > steps, timeout=60, what="training")
+    await wait_until(pilot, lambda: app.frame.running and (app.session.records_step or 0) > steps,
+                     timeout=60, what="training")
     os.kill(app.session.pid, signal.SIGKILL)
     await wait_until(pilot, lambda: app.lost is not None, timeout=20, what="the loss to show")
     return step(app)
@@ -105,12 +108,37 @@ async def test_q_after_the_kill_saves_the_state_shown_and_says_what_was_lost(tui
     (saved,) = runs.glob("*.jsonl")
     ((is_error, line),) = app.quit_report
     assert not is_error
+    # (the records of the last second may be gone with the process: _records_lost says so;
+    # its wording is test_the_records_lost_with_a_killed_process_are_named's)
     assert line == (f"the training process was killed (SIGKILL); the run up to step {kept}, the last state "
-                    f"it reported, saved to {saved}; any steps it took after that are lost")
+                    f"it reported, saved to {saved}; any steps it took after that are lost"
+                    + app._records_lost(kept))
     log = read_log(saved)
     assert log.end["step"] == kept >= shown
-    # the step records too, not θ alone (with the history sent once a second, a kill in the
-    # first second left none, and the rerun below compared nothing)
-    assert log.steps and log.steps[0]["step"] == 0 and log.steps[-1]["step"] >= shown - 1
+    # the step records too, not θ alone: a kill in the first second used to leave none, and the
+    # rerun below compared nothing
+    assert log.steps and log.steps[0]["step"] == 0 and log.steps[-1]["step"] == app.session.records_step > 2000
     assert [e["name"] for e in log.events] == ["lr"]
     assert reruns_identically(saved)
+
+
+def test_the_records_lost_with_a_killed_process_are_named():
+    """θ at the last frame is kept; the step records come once a second (checkpoint.py), so
+    a kill can take the last second's with it: the quit line says which."""
+    from types import SimpleNamespace
+
+    from tui_trainer.lost_training import LostTraining
+
+    def line(records_step, step=5000, path="runs/r.jsonl"):
+        app = LostTraining()
+        app.lost, app.frame = "the training process was killed (SIGKILL)", None
+        app.session = SimpleNamespace(killed=True, recovered_step=step, records_step=records_step)
+        return app.lost_report(path)
+
+    whole = ("the training process was killed (SIGKILL); the run up to step 5000, the last state it "
+             "reported, saved to runs/r.jsonl; any steps it took after that are lost")
+    assert line(4999) == whole
+    assert line(4200) == whole + (", and so are the records of the steps after step 4200 "
+                                  "(the log has θ at step 5000 without them)")
+    assert line(None).endswith(", and so are the records of any step (the log has θ at step 5000 without them)")
+    assert line(None, step=0, path=None).endswith("any steps it took after that are lost")

@@ -91,10 +91,18 @@ class LostTraining:
         if not getattr(self.session, "killed", False):  # the trainer still answers: nothing lost
             where = f"saved to {path}" if path is not None else "nothing unsaved"
             return f"{self.lost} at step {step}; the run up to it {where}"
-        lost = "any steps it took after that are lost"
+        lost = "any steps it took after that are lost" + self._records_lost(step)
         if path is None:
             return f"{self.lost}; nothing unsaved up to step {step}, the last state it reported; {lost}"
         return f"{self.lost}; the run up to step {step}, the last state it reported, saved to {path}; {lost}"
+
+    def _records_lost(self, step: int) -> str:
+        """θ at `step` is kept; the step records come once a second (session/checkpoint.py)."""
+        records = getattr(self.session, "records_step", step - 1)
+        if (records if records is not None else -1) >= step - 1:  # every step's record is here
+            return ""
+        since = "any step" if records is None else f"the steps after step {records}"
+        return f", and so are the records of {since} (the log has θ at step {step} without them)"
 
     def _say(self, text: str, severity: str, timeout: float) -> None:
         self.main.notice = Notice(text, severity)

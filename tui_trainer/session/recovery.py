@@ -19,6 +19,11 @@ class Recovery:
         """The step of the newest state the training process reported."""
         return self._keeper.step
 
+    @property
+    def records_step(self) -> int | None:
+        """The step of the newest step record this side has (checkpoint.Keeper.records_step)."""
+        return self._keeper.records_step
+
     def local_session(self) -> Session:
         """A Session on this side over the trainer the child had at its last checkpoint (or
         the one never handed over), to save or export it once the child is gone."""
