@@ -189,10 +189,20 @@ def one_frame(steps: int, frames: int) -> dict:
             await pilot.pause(0.3)
             base = app.frame
             keyed, periodic, snaps = [], [], []
+            # Frames without new findings carry the last ones over, as the session's do (without
+            # them the findings panel changed its length every frame and re-ran the layout).
+            found = ()
+
+            def snapshot(i: int):
+                nonlocal found
+                snap = take_snapshot(trainer, with_findings=(i % 3 == 0), previous_findings=found)
+                found = snap.findings
+                return snap
+
             for i in range(frames):
                 trainer.run(10)
                 c0 = time.perf_counter()
-                snap = take_snapshot(trainer, with_findings=(i % 3 == 0))
+                snap = snapshot(i)
                 snaps.append((time.perf_counter() - c0) * 1e3)
                 # a key's frame: one more command applied, paused
                 keyed.append(await post(pilot, dataclasses.replace(base, snapshot=snap, applied=base.applied + 1 + i,
@@ -200,7 +210,7 @@ def one_frame(steps: int, frames: int) -> dict:
             last = app.frame.applied
             for i in range(frames):
                 trainer.run(10)
-                snap = take_snapshot(trainer, with_findings=(i % 3 == 0))
+                snap = snapshot(i)
                 t0 = time.perf_counter()
                 periodic.append(await post(pilot, dataclasses.replace(base, snapshot=snap, applied=last, running=True)))
                 await pilot.pause(max(0.0, 0.1 - (time.perf_counter() - t0)))  # 10 frames a second
