@@ -112,6 +112,9 @@ def test_every_command_goes_through_and_the_run_is_saved_where_the_trainer_lives
 
 def test_frames_wait_for_the_ui_to_draw_the_last_one():
     rec = Recorder()  # never acknowledges: at most one frame a second gets through
+    arrived = []
+    record = rec.frame
+    rec.frame = lambda f: (arrived.append(time.monotonic()), record(f))
     ps = ProcessSession(Trainer(TrainConfig(), story_problem()), rec.frame, rec.notice)
     th = threading.Thread(target=ps.run_loop, daemon=True)
     th.start()
@@ -119,11 +122,16 @@ def test_frames_wait_for_the_ui_to_draw_the_last_one():
     # the first: a preview built on this side while the training process starts, no findings yet
     assert rec.frames[0].snapshot.step == 0 and not rec.frames[0].fresh
     ps.send(S.Command(S.RUN))
+    wait_for(lambda: any(f.running for f in rec.frames))  # the key's frame comes at once
+    t0 = time.monotonic()
     time.sleep(2.5)
+    # Unacknowledged, ~1 a second (ACK_TIMEOUT) instead of the 10 a second of a drawing UI:
+    # counted over 2.5 s after the key's frame, whenever the machine's load lets them arrive.
+    assert len([t for t in arrived if t > t0]) <= 4
     n = len(rec.frames)
-    assert 2 <= n <= 5  # the preview, then at most ~1 a second (a loaded machine may deliver fewer)
-    ps.frame_drawn()  # the newest one held back comes at once
-    assert len(rec.frames) == n + 1 and rec.frames[-1].snapshot.step >= rec.frames[-2].snapshot.step
+    ps.frame_drawn()  # the newest one held back comes at once (or the next, if none was held)
+    wait_for(lambda: len(rec.frames) > n)
+    assert rec.frames[-1].snapshot.step >= rec.frames[n - 1].snapshot.step
     ps.close()
     th.join(10)
 
