@@ -11,6 +11,7 @@ import time
 
 import pytest
 from textual.command import CommandList, CommandPalette
+from textual.widgets import Input
 
 from core.logs.runlog import read_log
 from tui_trainer import quitting
@@ -89,9 +90,12 @@ async def test_two_enters_queued_in_the_palette(tui_app, settle, wait_until):
     app = tui_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await open_palette(pilot, wait_until)
+        palette = await open_palette(pilot, wait_until)
         await pilot.press("r", "u", "n")
-        await pilot.pause(0.3)
+        commands = palette.query_one(CommandList)  # the search for "run" has listed its commands
+        await wait_until(pilot, lambda: commands.option_count > 0 and palette.query_one(Input).value == "run",
+                         what="the palette's search")
+        await pilot.pause(0.1)
         for _ in range(2):  # posted together, as fast typing sends them
             event = events.Key("enter", "\r")
             event.set_sender(app)
