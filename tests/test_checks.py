@@ -1,8 +1,6 @@
 """The diagnosis checks return the right numbers on known cases."""
 from __future__ import annotations
 
-import json
-import math
 
 import numpy as np
 import pytest

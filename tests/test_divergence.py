@@ -5,7 +5,6 @@ the rate carries on from the last finite parameters. NumPy only, in-process, a f
 """
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import warnings

@@ -5,9 +5,8 @@ L2, L1 and the batch size work in the running app; snapshots at 120x40."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-from core.diagnosis.plane import GRID_H, GRID_W, grid, plane_view
+from core.diagnosis.plane import GRID_H, GRID_W, grid
 from core.diagnosis.snapshot import take_snapshot
 from core.engine.config import TrainConfig
 from core.engine.features import apply_features, transform

@@ -7,10 +7,9 @@ import io
 import math
 import os
 import tempfile
-import traceback
 
 import numpy as np
-from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.engine.csv_data import MAX_ABS, DataError, load_csv, parse_csv_text
