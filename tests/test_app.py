@@ -22,6 +22,7 @@ from tui_trainer.widgets.findings_panel import FindingsPanel, index_ranges
 from tui_trainer.widgets.notice_line import NoticeLine
 from tui_trainer.widgets.sample_table import SampleTable
 from tui_trainer.widgets.status_line import StatusLine
+from table_view import table_line
 
 SIZE = (120, 40)
 
@@ -299,12 +300,6 @@ async def test_every_key_is_in_the_command_palette(tui_app, settle):
 
 
 # ---- widgets -----------------------------------------------------------------------------------
-
-def table_line(table, y: int) -> tuple[str, list[str]]:
-    """Screen line y of the sample table (0 is the heading): its text and its segments' styles."""
-    strip = table.render_line(y)
-    return "".join(seg.text for seg in strip), [str(seg.style) for seg in strip if seg.text.strip()]
-
 
 async def test_table_keeps_the_cursor_and_redraws_only_rows_that_changed(tui_app, settle):
     app = tui_app()

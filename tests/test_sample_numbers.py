@@ -27,6 +27,7 @@ from tui_trainer.widgets.fmt import index_ranges
 from tui_trainer.widgets.notice_line import NoticeLine
 from tui_trainer.widgets.sample_table import SampleTable
 from tui_trainer.widgets.table_lines import snapshot_rows
+from table_view import table_line
 
 SIZE = (120, 40)
 TRAIN_ROWS = [0, 1, 2, 4, 6, 8, 9, 10, 11, 12, 14, 15, 16, 17, 19]
@@ -35,12 +36,6 @@ DEV_ROWS = [3, 5, 7, 13, 18]
 
 def story(**config) -> Trainer:
     return Trainer(TrainConfig(dev_fraction=0.25, **config), story_problem())
-
-
-def table_line(table, y: int) -> tuple[str, list[str]]:
-    """Screen line y of the sample table (0 is the heading): its text and its segments' styles."""
-    strip = table.render_line(y)
-    return "".join(seg.text for seg in strip), [str(seg.style) for seg in strip if seg.text.strip()]
 
 
 def test_the_split_these_tests_rely_on():
