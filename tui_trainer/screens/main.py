@@ -88,6 +88,14 @@ class MainScreen(Screen):
 
     def on_resize(self, event: events.Resize) -> None:
         self.apply_plan(plan_for(event.size.width, event.size.height))
+        # The sign strip's legend depends on the panel's width, known only after this layout
+        # (a first frame that arrived before it got the legend of a panel 0 columns wide).
+        self.call_after_refresh(self._show_legend)
+
+    def _show_legend(self) -> None:
+        if self.is_attached:
+            activity = self.query_one("#activity")
+            set_border(activity, "border_subtitle", self.query_one(SignStrip).legend(activity.size.width - 4))
 
     def apply_plan(self, plan: Plan) -> None:
         """Order, size and span the panels as the plan says (on resize only: a frame never
@@ -140,8 +148,7 @@ class MainScreen(Screen):
             return  # a frame may still arrive while the app tears the screen down
         self.query_one(StatusLine).frame = frame
         set_border(self.query_one("#samples"), "border_title", samples_title(frame.snapshot))
-        activity = self.query_one("#activity")
-        set_border(activity, "border_subtitle", self.query_one(SignStrip).legend(activity.size.width - 4))
+        self._show_legend()
         now = monotonic()
         urgent = not frame.running or frame.applied != self._applied  # a key's effect: drawn at once
         self._applied = frame.applied

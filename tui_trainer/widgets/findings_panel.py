@@ -95,14 +95,24 @@ class FindingsPanel(RelayoutOnHeightChange, Widget):
     FindingsPanel { height: auto; }
     """
 
-    snapshot: reactive[Snapshot | None] = reactive(None)
+    # repaint=False: redraw() repaints only when the text changed (relayout.py)
+    snapshot: reactive[Snapshot | None] = reactive(None, repaint=False)
     """The snapshot whose dead counts and findings are listed."""
-    diag: reactive[Diagnostics | None] = reactive(None)
+    diag: reactive[Diagnostics | None] = reactive(None, repaint=False)
     """Loss at init and the bias/variance verdict (set before each snapshot)."""
-    next_step: reactive[NextStep | None] = reactive(None)
+    next_step: reactive[NextStep | None] = reactive(None, repaint=False)
     """What still blocks a good fit, and the key for it (core/diagnosis/cure_chain.py)."""
 
-    def render(self) -> Text:
+    def watch_diag(self) -> None:
+        self.redraw()
+
+    def watch_next_step(self) -> None:
+        self.redraw()
+
+    def inputs(self) -> tuple:
+        return self.snapshot, self.diag, self.next_step  # wrapped by Textual: the width does not matter
+
+    def build(self) -> Text:
         s = self.snapshot
         if s is None:
             return Text("")

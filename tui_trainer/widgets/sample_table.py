@@ -22,7 +22,7 @@ from textual.strip import Strip
 from core.diagnosis.sample_rows import MAX_ROWS, SampleRows, TableView
 from core.diagnosis.snapshot import Snapshot
 
-from .table_lines import CURSOR, WIDTH, heading_strip, pending_strip, row_strip, snapshot_rows
+from .table_lines import CURSOR, WIDTH, heading_strip, pending_strip, row_strip, row_texts, snapshot_rows
 from .trouble_mark import is_marked, mark, marked_rows
 
 class SampleTable(ScrollView, can_focus=True):
@@ -71,6 +71,7 @@ class SampleTable(ScrollView, can_focus=True):
         self._live = False               # rows come from a session that takes ViewChanged
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._drawn: dict[int, tuple] = {}   # screen line -> key of what it shows
+        self._row_keys: dict[int, tuple] = {}  # table row -> what it shows, for the current rows
         self._base: Style | None = None
         self._head_lines: tuple = (("names",),)  # the heading lines (_heads)
 
@@ -87,6 +88,7 @@ class SampleTable(ScrollView, can_focus=True):
 
     def _set_rows(self, rows: SampleRows) -> None:
         self.rows = rows
+        self._row_keys = {}
         heads = self._heads(rows)
         if heads != self._head_lines:
             self._head_lines = heads
@@ -118,8 +120,12 @@ class SampleTable(ScrollView, can_focus=True):
         k = r - rows.start
         if not 0 <= k < len(rows):
             return ("…",)
-        return (int(rows.index[k]), bool(rows.dev[k]), float(rows.x[k]), float(rows.y[k]), float(rows.y_hat[k]),
-                float(rows.Z_L[k]), bool(rows.dead[k]))
+        # A row's key is its text as drawn: a step that moves ŷ only below the digits shown
+        # repaints nothing (near convergence most rows; each repainted line costs ~0.1 ms).
+        key = self._row_keys.get(r)
+        if key is None:
+            key = self._row_keys[r] = (row_texts(rows, k), bool(rows.dead[k]), bool(rows.dev[k]))
+        return key
 
     def _line_key(self, y: int) -> tuple:
         if y < self._head:

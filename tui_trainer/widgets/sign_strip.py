@@ -19,6 +19,7 @@ from textual.widget import Widget
 from core.diagnosis.snapshot import Snapshot
 
 from .fmt import sign_glyph
+from .relayout import TextOnChange
 
 LABEL = 6  # characters before the first sample column; UnitGrid uses the same
 GLYPH_STYLES = {"+": "bold green", "−": "bold red", "0": "dim"}
@@ -102,15 +103,21 @@ def legend(per: int, width: int) -> str:
     return next((w for w in words if len(w) <= width), words[-1])
 
 
-class SignStrip(Widget):
+class SignStrip(TextOnChange, Widget):
     DEFAULT_CSS = """
     SignStrip { height: 2; }
     """
 
-    snapshot: reactive[Snapshot | None] = reactive(None)
+    snapshot: reactive[Snapshot | None] = reactive(None, repaint=False)  # redraw(): relayout.py
     """The snapshot whose Z^[L] signs are drawn."""
 
-    def render(self) -> Text:
+    def watch_snapshot(self) -> None:
+        self.redraw()
+
+    def inputs(self) -> tuple:
+        return self.snapshot, self.size.width
+
+    def build(self) -> Text:
         s = self.snapshot
         if s is None:
             return Text("")

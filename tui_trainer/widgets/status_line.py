@@ -14,6 +14,7 @@ from ..session.step_pace import pace_text
 from .check_views import curvature_text
 from .fmt import fit, num
 from .problem_status import problem_items
+from .relayout import TextOnChange
 
 SEP = "  "
 # Items by what a user needs most, first: the rest go, last first, when the line is full.
@@ -41,17 +42,30 @@ def fit_items(items: dict[str, Text], width: int) -> Text:
     return Text(SEP).join(items[k] for k in keep)
 
 
-class StatusLine(Widget):
+class StatusLine(TextOnChange, Widget):
     DEFAULT_CSS = """
     StatusLine { height: 1; padding: 0 0 0 1; }
     """
 
-    frame: reactive[Frame | None] = reactive(None)
+    # repaint=False: redraw() repaints only when the line changed (relayout.py)
+    frame: reactive[Frame | None] = reactive(None, repaint=False)
     """The latest frame from the session; None until the first one arrives."""
-    multi: reactive[int] = reactive(10)
+    multi: reactive[int] = reactive(10, repaint=False)
     """N, the number of steps the `n` key runs."""
-    error: reactive[str] = reactive("")
+    error: reactive[str] = reactive("", repaint=False)
     """Set when the training thread failed: shown instead of the run state."""
+
+    def watch_frame(self) -> None:
+        self.redraw()
+
+    def watch_multi(self) -> None:
+        self.redraw()
+
+    def watch_error(self) -> None:
+        self.redraw()
+
+    def inputs(self) -> tuple:
+        return self.frame, self.multi, self.error, self.content_region.width
 
     def items(self) -> dict[str, Text]:
         f = self.frame
@@ -86,7 +100,7 @@ class StatusLine(Widget):
             out["pace"] = item("pace", pace_text(f.pace) + ("" if f.pause_on_trouble else " (p off)"))
         return out
 
-    def render(self) -> Text:
+    def build(self) -> Text:
         if self.frame is None:
             return Text("starting…", style="dim")
         width = self.content_region.width or self.size.width or 10_000

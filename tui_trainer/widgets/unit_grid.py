@@ -39,10 +39,13 @@ class UnitGrid(RelayoutOnHeightChange, Widget):
     UnitGrid { height: auto; }
     """
 
-    snapshot: reactive[Snapshot | None] = reactive(None)
+    snapshot: reactive[Snapshot | None] = reactive(None, repaint=False)  # redraw(): relayout.py
     """The snapshot whose hidden activity is drawn (its unit count sets the height)."""
 
-    def render(self) -> Text:
+    def inputs(self) -> tuple:
+        return self.snapshot, self.size.width
+
+    def build(self) -> Text:
         s = self.snapshot
         if s is None:
             return Text("")
