@@ -298,6 +298,10 @@ def test_real_terminal_is_restored_and_the_log_saved(tmp_path, how):
     try:
         assert _read_until(master, b"state", buf, 30), buf[-2000:]
         _drain(master, buf, 1.0)
+        # Pausing on trouble off first: the story pauses itself at step 430, tens of ms after r,
+        # and under load that frame could be the first one painted ("running" never on screen).
+        os.write(master, b"p")
+        _drain(master, buf, 0.5)
         os.write(master, b"r")
         assert _read_until(master, b"running", buf, 20), buf[-2000:]
         _drain(master, buf, 1.0)

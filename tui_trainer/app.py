@@ -97,10 +97,11 @@ class TrainerApp(LostTraining, Quitting, SafePalettes, App):
 
     @property
     def settled(self) -> bool:
-        """Every command sent has been applied, training is paused and the frame's findings are
-        its own (a key's frame goes out before them: used by tests)."""
+        """Every command sent has been applied, training is paused, the frame's findings are
+        its own (a key's frame goes out before them) and the plots have caught up with it
+        (screens/main.py FOLLOW): used by tests."""
         f = self.frame
-        return f is not None and f.applied == self.sent and not f.running and f.fresh
+        return f is not None and f.applied == self.sent and not f.running and f.fresh and not self.main.catching_up
 
     # ---- keys (command_table.KEYS) ---------------------------------------------------------
     def send(self, name: str, value: object = None) -> None:

@@ -34,6 +34,11 @@ COMPACT_HINT = "↓ PgDn: plots below · tab: next panel · space: step · r: ru
 # carries a key's effect, or any frame while paused, goes to every widget at once.
 THROTTLE = {"SampleTable, SignStrip, UnitGrid": 0.09, "FitPlot": 0.24, "LossCurve": 0.32,
             "FindingsPanel": 0.29}
+# The exception: a plot costs more than every text panel together (plotext builds the picture
+# anew, ~2 ms each, plus its lines), so a key's frame redraws a plot only if its interval is
+# up; otherwise the plot catches up with the latest frame when it is (a timer), so keys pressed
+# or held faster than a plot is read cost a text frame each, and the last frame is always drawn.
+FOLLOW = frozenset({"FitPlot", "LossCurve"})
 # Under a modal (help, a check, the chain rule) this screen is drawn dimmed behind it, and each
 # of its repaints makes Textual re-tint the whole region through the modal (BackgroundScreen):
 # ~40 ms a frame, and keys in the modal waited behind it. Behind a modal it follows at most
@@ -58,6 +63,8 @@ class MainScreen(Screen):
         self._rates = {selector: RateLimit(interval) for selector, interval in THROTTLE.items()}
         self._applied = -1  # commands applied as of the last frame
         self._behind = RateLimit(BEHIND)
+        self._catching_up: dict[str, object] = {}  # selector -> its pending catch-up timer
+        self._found: dict[str, list] = {}  # selector -> its widgets (a query walks the DOM: ~0.5 ms)
         self.plan: Plan | None = None
 
     def compose(self) -> ComposeResult:
@@ -94,8 +101,8 @@ class MainScreen(Screen):
 
     def _show_legend(self) -> None:
         if self.is_attached:
-            activity = self.query_one("#activity")
-            set_border(activity, "border_subtitle", self.query_one(SignStrip).legend(activity.size.width - 4))
+            activity = self._one("#activity")
+            set_border(activity, "border_subtitle", self._one("#signs").legend(activity.size.width - 4))
 
     def apply_plan(self, plan: Plan) -> None:
         """Order, size and span the panels as the plan says (on resize only: a frame never
@@ -146,17 +153,44 @@ class MainScreen(Screen):
     def _push_frame(self, frame: Frame | None) -> None:
         if frame is None or not self.is_attached:
             return  # a frame may still arrive while the app tears the screen down
-        self.query_one(StatusLine).frame = frame
-        set_border(self.query_one("#samples"), "border_title", samples_title(frame.snapshot))
+        self._one("#status").frame = frame
+        set_border(self._one("#samples"), "border_title", samples_title(frame.snapshot))
         self._show_legend()
         now = monotonic()
         urgent = not frame.running or frame.applied != self._applied  # a key's effect: drawn at once
         self._applied = frame.applied
         for selector, rate in self._rates.items():
-            if rate.take(now, force=urgent):
-                for widget in self.query(selector):
-                    self._push_diag(widget, frame)
-                    widget.snapshot = frame.snapshot
+            if rate.take(now, force=urgent and selector not in FOLLOW):
+                self._push_to(selector, frame)
+            elif urgent and selector not in self._catching_up:
+                wait = max(rate.interval - rate.elapsed(now), 0.0)
+                self._catching_up[selector] = self.set_timer(wait, lambda s=selector: self._catch_up(s))
+
+    @property
+    def catching_up(self) -> bool:
+        """A plot has yet to draw the frame a key brought (tests wait for it)."""
+        return bool(self._catching_up)
+
+    def _catch_up(self, selector: str) -> None:
+        del self._catching_up[selector]
+        if self.frame is not None and self.is_attached and self._on_top():  # else: on_screen_resume
+            self._rates[selector].take(monotonic(), force=True)
+            self._push_to(selector, self.frame)
+
+    def _all(self, selector: str) -> list:
+        """The widgets a selector picks; the screen's widgets never change after compose."""
+        found = self._found.get(selector)
+        if found is None:
+            found = self._found[selector] = list(self.query(selector))
+        return found
+
+    def _one(self, selector: str):
+        return self._all(selector)[0]
+
+    def _push_to(self, selector: str, frame: Frame) -> None:
+        for widget in self._all(selector):
+            self._push_diag(widget, frame)
+            widget.snapshot = frame.snapshot
 
     def _push_diag(self, widget, frame: Frame) -> None:
         """The diagnosis parts a widget draws, set before its snapshot (which triggers the redraw)."""
