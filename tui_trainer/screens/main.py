@@ -36,9 +36,11 @@ THROTTLE = {"SampleTable, SignStrip, UnitGrid": 0.09, "FitPlot": 0.24, "LossCurv
             "FindingsPanel": 0.29}
 # The exception: a plot costs more than every text panel together (plotext builds the picture
 # anew, ~2 ms each, plus its lines), so a key's frame redraws a plot only if its interval is
-# up; otherwise the plot catches up with the latest frame when it is (a timer), so keys pressed
-# or held faster than a plot is read cost a text frame each, and the last frame is always drawn.
+# up; otherwise the plot catches up with the latest frame once keys pause for QUIET seconds,
+# or when its interval is up: a held key (~25 a second) costs a text frame each, and the last
+# frame is always drawn.
 FOLLOW = frozenset({"FitPlot", "LossCurve"})
+QUIET = 0.05
 # Under a modal (help, a check, the chain rule) this screen is drawn dimmed behind it, and each
 # of its repaints makes Textual re-tint the whole region through the modal (BackgroundScreen):
 # ~40 ms a frame, and keys in the modal waited behind it. Behind a modal it follows at most
@@ -63,7 +65,7 @@ class MainScreen(Screen):
         self._rates = {selector: RateLimit(interval) for selector, interval in THROTTLE.items()}
         self._applied = -1  # commands applied as of the last frame
         self._behind = RateLimit(BEHIND)
-        self._catching_up: dict[str, object] = {}  # selector -> its pending catch-up timer
+        self._catching_up: dict[str, tuple] = {}  # selector -> (its catch-up timer, its deadline)
         self._found: dict[str, list] = {}  # selector -> its widgets (a query walks the DOM: ~0.5 ms)
         self.plan: Plan | None = None
 
@@ -162,9 +164,17 @@ class MainScreen(Screen):
         for selector, rate in self._rates.items():
             if rate.take(now, force=urgent and selector not in FOLLOW):
                 self._push_to(selector, frame)
-            elif urgent and selector not in self._catching_up:
-                wait = max(rate.interval - rate.elapsed(now), 0.0)
-                self._catching_up[selector] = self.set_timer(wait, lambda s=selector: self._catch_up(s))
+            elif urgent:
+                self._catch_up_later(selector, rate, now)
+
+    def _catch_up_later(self, selector: str, rate: RateLimit, now: float) -> None:
+        deadline = now + max(rate.interval - rate.elapsed(now), 0.0)
+        pending = self._catching_up.pop(selector, None)
+        if pending is not None:  # another key came: wait for a pause again, up to the same deadline
+            pending[0].stop()
+            deadline = pending[1]
+        wait = max(min(QUIET, deadline - now), 0.0)
+        self._catching_up[selector] = (self.set_timer(wait, lambda: self._catch_up(selector)), deadline)
 
     @property
     def catching_up(self) -> bool:
