@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -152,11 +153,18 @@ def measure(t, which: str, samples: tuple[int, ...] = ()) -> float:
     return j / j_mean if j_mean > 0 else j
 
 
-class CureChecker:
-    """Checks cures for one diagnosis; the untouched copy is trained once per measure."""
+class Interrupted(Exception):
+    """A diagnosis given up before its next copy was trained: `interrupted()` said so (the
+    session: a key is waiting, and its frame must not wait behind checks of ~100 ms)."""
 
-    def __init__(self, trainer, steps: int | None = None):
+
+class CureChecker:
+    """Checks cures for one diagnosis; the untouched copy is trained once per measure.
+    interrupted: asked before each copy is trained; True raises Interrupted."""
+
+    def __init__(self, trainer, steps: int | None = None, interrupted: Callable[[], bool] | None = None):
         self.trainer = trainer
+        self.interrupted = interrupted
         self.steps = steps if steps is not None else int(min(max(trainer.step_count, MIN_CHECK_STEPS), CHECK_STEPS))
         self._base: dict[tuple, float] = {}
         self._untouched = None
@@ -180,6 +188,7 @@ class CureChecker:
                 self._base[which, samples] = math.inf  # the run as it is cannot go on
             else:
                 if self._untouched is None:
+                    self._give_up_if_asked()
                     self._untouched = self._source(samples).clone()
                     with np.errstate(all="ignore"):
                         self._untouched.run(self.steps)
@@ -194,6 +203,7 @@ class CureChecker:
 
     def _check(self, cure: Cure, which: str, samples: tuple[int, ...]) -> CureCheck:
         before = self.base(which, samples)
+        self._give_up_if_asked()
         try:
             with np.errstate(all="ignore"):
                 after = measure(apply_cure(self._source(samples), cure, self.steps), which, self._local(samples))
@@ -201,6 +211,10 @@ class CureChecker:
             after = math.inf
         helped = math.isfinite(after) and (after <= IMPROVE * before or not math.isfinite(before))
         return CureCheck(cure, which, self.steps, before, after, bool(helped))
+
+    def _give_up_if_asked(self) -> None:
+        if self.interrupted is not None and self.interrupted():
+            raise Interrupted
 
     def offered(self, cures: list[Cure], which: str = "train", samples: tuple[int, ...] = ()) -> list[CureCheck]:
         """Every candidate checked (the cures a finding offers are those with helped True)."""

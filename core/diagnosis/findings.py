@@ -14,6 +14,7 @@ that uses them and are re-exported here.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -94,10 +95,12 @@ def finish(p: Proposal, checks: tuple) -> Finding | None:
                    "; or ".join(c.flags_text for c in good), flags)
 
 
-def diagnose(trainer, evaluation, check_cures: bool = True) -> list[Finding]:
+def diagnose(trainer, evaluation, check_cures: bool = True,
+             interrupted: Callable[[], bool] | None = None) -> list[Finding]:
     """Every finding that applies now, most urgent first, each with the cures that helped a
-    copy. check_cures=False skips the copies (the findings then offer no cure at all)."""
-    checker = CureChecker(trainer)
+    copy. check_cures=False skips the copies (the findings then offer no cure at all).
+    interrupted: asked before each copy trains; True gives up (cures.Interrupted, nothing kept)."""
+    checker = CureChecker(trainer, interrupted=interrupted)
     out = []
     with np.errstate(all="ignore"):
         for p in proposals(trainer, evaluation):

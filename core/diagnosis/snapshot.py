@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -101,10 +102,12 @@ class Snapshot:
 
 def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
                   previous_findings: tuple[Finding, ...] = (),
-                  history_points: int = HISTORY_POINTS, table_view: TableView | None = None) -> Snapshot:
+                  history_points: int = HISTORY_POINTS, table_view: TableView | None = None,
+                  interrupted: Callable[[], bool] | None = None) -> Snapshot:
     """Build a snapshot. Diagnosis can cost more than a frame, so a caller drawing many frames
     a second passes with_findings=False on most of them and carries the last findings over.
-    table_view: the rows of the per-sample table the screen shows (sample_rows.py)."""
+    table_view: the rows of the per-sample table the screen shows (sample_rows.py).
+    interrupted: the findings give up when it says so (cures.Interrupted): see diagnose()."""
     c, d = trainer.config, trainer.data
     ev = evaluate(trainer)
     dead = np.zeros(trainer.m, dtype=bool)
@@ -118,7 +121,7 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
     y = trainer.dataset.Y[0, train_idx].astype(float)
     hist = trainer.history.thinned(history_points)
     col = trainer.history.col
-    findings = tuple(diagnose(trainer, ev)) if with_findings else tuple(previous_findings)
+    findings = tuple(diagnose(trainer, ev, interrupted=interrupted)) if with_findings else tuple(previous_findings)
     return Snapshot(
         step=trainer.step_count, tick=trainer.tick, status=trainer.status,
         diverged_reason=trainer.diverged_reason, lr=c.lr,

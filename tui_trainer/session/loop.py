@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from core.diagnosis.cures import Interrupted
 from core.diagnosis.diagnostics import LiveDiagnostics
 from core.diagnosis.sample_bins import SHOWN_SAMPLES as LIGHT_START_SAMPLES
 from core.diagnosis.snapshot import take_snapshot
@@ -93,7 +94,7 @@ class Session(Watching, Handlers):
             # On a large dataset the findings take seconds: the first frame goes out without
             # them, and they follow as after a key.
             owed = self._trainer.m > LIGHT_START_SAMPLES  # paused: a frame went out without its findings
-            self._publish(force_findings=not owed, light=owed)
+            owed = not self._publish(force_findings=not owed, light=owed) or owed
             while not (self._closed.is_set() or cancelled()):
                 changed = self._drain(block=not self._running,
                                       timeout=self._quiet() if owed else 0.1)
@@ -107,13 +108,12 @@ class Session(Watching, Handlers):
                     self._publish(force_findings=False, light=True)
                     owed, changed = not self._running, False
                 elif owed and not self._running:  # the keys have stopped: their findings follow
-                    self._publish(force_findings=True)
-                    owed = False
+                    owed = not self._publish(force_findings=True)  # a key came meanwhile: still owed
                 if self._running:
                     self._train_chunk()
                     changed = not self._running  # it stopped (diverged): show that frame
                 if changed or (self._running and self._pacer.due(time.monotonic())):
-                    self._publish(force_findings=not self._running)
+                    owed = not self._publish(force_findings=not self._running) or owed
         finally:
             self._running = False
             self._loop_done.set()
@@ -173,15 +173,20 @@ class Session(Watching, Handlers):
         behind them: the quiet grows with their cost."""
         return min(max(self.FINDINGS_QUIET, self.QUIET_PER_COST * self._findings_cost), self.QUIET_MOST)
 
-    def _publish(self, force_findings: bool, light: bool = False) -> None:
+    def _publish(self, force_findings: bool, light: bool = False) -> bool:
         """Hand the UI a frame now: a change (a key's effect) never waits for the pacer.
-        light: without new findings (a key's frame; they can take far longer than the frame)."""
+        light: without new findings (a key's frame; they can take far longer than the frame).
+        False: no frame, because a key came while the findings trained their copies (~100 ms
+        after a change): the key goes first, and the findings are tried again after it."""
         now = time.monotonic()
         with_findings = not light and self._findings_rate.take(now, force=force_findings)
         t0 = time.perf_counter()
-        snap = take_snapshot(self._trainer, with_findings=with_findings and self._with_findings,
-                             previous_findings=self._findings,
-                             table_view=self._table_view)
+        try:
+            snap = take_snapshot(self._trainer, with_findings=with_findings and self._with_findings,
+                                 previous_findings=self._findings, table_view=self._table_view,
+                                 interrupted=self._key_waiting)
+        except Interrupted:
+            return False
         diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now, light=light)
         fields = self._watch_fields(with_findings, diag)
         if with_findings:
@@ -189,6 +194,10 @@ class Session(Watching, Handlers):
             self._findings_cost = time.perf_counter() - t0
             self._findings_rate.spent(self._findings_cost)
         self._pacer.hand(Frame(snap, self._running, self._applied, diag, fresh=with_findings, **fields))
+        return True
+
+    def _key_waiting(self) -> bool:
+        return not self._queue.empty()
 
     def _notice(self, text: str, severity: str = "information", path: str | None = None) -> None:
         self._notices += 1
