@@ -64,10 +64,30 @@ def one(path: str, keys: int) -> dict:
     trainer = make_trainer(args)
     options = tui_options(args)
     loaded = time.perf_counter() - t_load
+    import tui_trainer.app as app_module
     from tui_trainer.app import TrainerApp
     m = trainer.dataset.X.shape[1]
     data_mb = (trainer.dataset.X.nbytes + trainer.dataset.Y.nbytes) / 2**20
-    app = TrainerApp(trainer, backend="process", runs_dir=Path(tempfile.mkdtemp()) / "runs",
+
+    class PaintedApp(TrainerApp):
+        """Notes when each frame is painted: the end of the first screen update written after it
+        arrived (Pilot's press returns only once every widget is idle, often well after that)."""
+        CSS_PATH = str(Path(app_module.__file__).parent / TrainerApp.CSS_PATH)  # not relative to bench/
+        painted: list[tuple[float, int]] = []
+        _unpainted: list[int] = []
+
+        def on_frame_ready(self, message) -> None:
+            super().on_frame_ready(message)
+            self._unpainted.append(message.frame.applied)
+
+        def _display(self, screen, renderable) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None and screen is self.main and self._unpainted and not self._batch_count:
+                now = time.perf_counter()
+                self.painted.extend((now, applied) for applied in self._unpainted)
+                self._unpainted.clear()
+
+    app = PaintedApp(trainer, backend="process", runs_dir=Path(tempfile.mkdtemp()) / "runs",
                      **{k: v for k, v in options.items() if k in ("lr_given", "start_notice", "pause_on_trouble")})
     del trainer
     out: dict = {"rows": m, "csv_mb": os.path.getsize(path) / 2**20, "data_mb": data_mb, "load_s": loaded}
@@ -85,11 +105,12 @@ def one(path: str, keys: int) -> dict:
         return time.perf_counter() - t0
 
     async def key(pilot, name: str, what=lambda f: True) -> float:
+        """Seconds from the key press to the painting of the first frame that applied it."""
         want = app.sent + 1
         t0 = time.perf_counter()
         await pilot.press(name)
         await painted(pilot, lambda: app.frame is not None and app.frame.applied >= want and what(app.frame))
-        return time.perf_counter() - t0
+        return next(t for t, applied in app.painted if applied >= want) - t0
 
     async def run() -> None:
         t_app = time.perf_counter()

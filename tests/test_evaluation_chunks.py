@@ -1,0 +1,44 @@
+"""Issue 17: on large data the forward pass for a frame runs in chunks of samples (cache-sized,
+and no 10 × m float arrays held at once). The chunks must change nothing: every number and
+every dead sample and unit as from one pass over all samples."""
+from __future__ import annotations
+
+import numpy as np
+
+from core.diagnosis import evaluation as E
+from core.engine.config import TrainConfig
+from core.engine.data import Dataset
+from core.engine.trainer import Trainer
+
+
+def trainer(m: int, dev: float) -> Trainer:
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-3, 3, (2, m))
+    Y = (X[:1] ** 2 - X[1:] + rng.normal(0, 0.1, (1, m)))
+    t = Trainer(TrainConfig(hidden=(7, 5), lr=1e-3, dev_fraction=dev), Dataset(X, Y))
+    t.run(30)
+    return t
+
+
+def test_chunks_give_the_numbers_of_one_pass(monkeypatch):
+    for dev in (0.0, 0.2):
+        t = trainer(5003, dev)  # not a multiple of the chunk: the last one is short
+        whole = E.evaluate(t)
+        monkeypatch.setattr(E, "CHUNK", 256)
+        chunked = E.evaluate(t)
+        monkeypatch.undo()
+        assert chunked.loss == whole.loss and chunked.rmse == whole.rmse
+        assert chunked.dev_loss == whole.dev_loss and chunked.dev_rmse == whole.dev_rmse
+        assert np.array_equal(chunked.Z_L, whole.Z_L) and np.array_equal(chunked.y_hat, whole.y_hat)
+        assert np.array_equal(chunked.dead_samples, whole.dead_samples)
+        assert all(np.array_equal(a, b) for a, b in zip(chunked.hidden_active, whole.hidden_active))
+        assert all(np.array_equal(a, b) for a, b in zip(chunked.dead_units, whole.dead_units))
+
+
+def test_outputs_uses_chunks_past_the_chunk_size(monkeypatch):
+    t = trainer(1000, 0.0)
+    seen = []
+    forward = t.forward
+    monkeypatch.setattr(t, "forward", lambda X: seen.append(X.shape[1]) or forward(X))
+    E.outputs(t, t.data.X, chunk=300)
+    assert seen == [300, 300, 300, 100]
