@@ -42,3 +42,29 @@ def test_outputs_uses_chunks_past_the_chunk_size(monkeypatch):
     monkeypatch.setattr(t, "forward", lambda X: seen.append(X.shape[1]) or forward(X))
     E.outputs(t, t.data.X, chunk=300)
     assert seen == [300, 300, 300, 100]
+
+
+def test_binned_counts_match_a_plain_count():
+    from core.diagnosis.sample_bins import binned_true
+    rng = np.random.default_rng(2)
+    for m, per in ((1000, 10), (1003, 10), (7, 3), (5, 8)):
+        flags = rng.random((3, m)) > 0.4
+        starts = np.arange(0, m, per)
+        expected = np.add.reduceat(flags.astype(np.int64), starts, axis=1)
+        assert np.array_equal(binned_true(flags, per), expected)
+        assert np.array_equal(binned_true(flags[0], per), expected[0])
+
+
+def test_table_rows_read_only_their_window(monkeypatch):
+    from core.diagnosis import sample_rows as R
+    t = trainer(5000, 0.2)
+    ev = E.evaluate(t)
+    read = []
+    gather = R.Gathered.__getitem__
+    monkeypatch.setattr(R.Gathered, "__getitem__", lambda self, pick: read.append(len(pick)) or gather(self, pick))
+    rows = R.sample_rows(t, ev, R.TableView(100, 40))
+    assert read == [40, 40]  # x and y of the window only
+    assert np.array_equal(rows.x, t.dataset.X[0, rows.index]) and np.array_equal(rows.y, t.dataset.Y[0, rows.index])
+    worst = R.sample_rows(t, ev, R.TableView(0, 10, worst_first=True))
+    err = np.abs(worst.y_hat - worst.y)
+    assert np.all(np.diff(err) <= 0)  # worst first still reads every y to order them

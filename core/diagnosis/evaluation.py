@@ -27,6 +27,8 @@ class Evaluation:
     dead_units: list[np.ndarray]     # per hidden layer: indices of units dead on every sample
     hidden_can_die: bool
     output_can_die: bool
+    dev_Z_L: np.ndarray | None = None  # (n_y, m_dev): the dev samples' Z^[L] and A^[L], when there are any
+    dev_A_L: np.ndarray | None = None
 
     @property
     def dead_output(self) -> int:
@@ -73,7 +75,7 @@ def evaluate(trainer: Trainer) -> Evaluation:
     with np.errstate(all="ignore"):
         loss = output_cost(ZL, AL, d.Y, c.loss, c.output_activation)
         rmse = _rmse(AL, d.Y, y_std)
-        dev_loss = dev_rmse = None
+        dev_loss = dev_rmse = Z_dev = A_dev = None
         if d.has_dev:
             Z_dev, A_dev, _ = outputs(trainer, d.X_dev)
             dev_loss = output_cost(Z_dev, A_dev, d.Y_dev, c.loss, c.output_activation)  # as cost_on
@@ -84,4 +86,4 @@ def evaluate(trainer: Trainer) -> Evaluation:
     dead_units = [np.flatnonzero(~a.any(axis=1)) if hidden_relu else np.array([], dtype=int) for a in active]
     return Evaluation(trainer.step_count, loss, dev_loss, rmse, dev_rmse, ZL, AL,
                       d.y_to_original(AL).ravel(), dead_samples, active, dead_units,
-                      hidden_relu, output_relu)
+                      hidden_relu, output_relu, Z_dev, A_dev)

