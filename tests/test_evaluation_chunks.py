@@ -68,3 +68,11 @@ def test_table_rows_read_only_their_window(monkeypatch):
     worst = R.sample_rows(t, ev, R.TableView(0, 10, worst_first=True))
     err = np.abs(worst.y_hat - worst.y)
     assert np.all(np.diff(err) <= 0)  # worst first still reads every y to order them
+
+
+def test_loss_at_init_in_chunks_is_the_same(monkeypatch):
+    from core.diagnosis import loss_at_init as LI
+    t = trainer(5003, 0.0)
+    whole = LI.loss_at_init(t)
+    monkeypatch.setattr(LI, "CHUNK", 512)
+    assert LI.loss_at_init(t) == whole
