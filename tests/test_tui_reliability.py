@@ -300,7 +300,8 @@ def test_real_terminal_is_restored_and_the_log_saved(tmp_path, how):
         _drain(master, buf, 1.0)
         # Pausing on trouble off first: the story pauses itself at step 430, tens of ms after r,
         # and under load that frame could be the first one painted ("running" never on screen).
-        os.write(master, b"p")
+        # Then 1,000 steps a second (t): a full core of training here is CPU the suite lacks.
+        os.write(master, b"pt")
         _drain(master, buf, 0.5)
         os.write(master, b"r")
         assert _read_until(master, b"running", buf, 20), buf[-2000:]

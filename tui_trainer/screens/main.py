@@ -182,7 +182,10 @@ class MainScreen(Screen):
         return bool(self._catching_up)
 
     def _catch_up(self, selector: str) -> None:
-        del self._catching_up[selector]
+        # A timer stopped for a later key may already have fired: then both callbacks run, and
+        # the second finds nothing left to do.
+        if self._catching_up.pop(selector, None) is None:
+            return
         if self.frame is not None and self.is_attached and self._on_top():  # else: on_screen_resume
             self._rates[selector].take(monotonic(), force=True)
             self._push_to(selector, self.frame)
