@@ -57,7 +57,9 @@ class Session(Watching, Handlers):
         self._closed = threading.Event()
         self._running = False
         self._applied = 0
-        self._chunk = 64          # steps per chunk, adapted to CHUNK_SECONDS
+        # Steps per chunk, adapted to CHUNK_SECONDS (×4 at most a chunk). It starts at one: at
+        # 1M samples a step takes ~120 ms, and a first chunk of 64 held every key for 7 s.
+        self._chunk = 1
         self._findings: tuple = ()  # the last diagnose()'s Findings, carried between frames
         self._findings_cost = 0.0   # seconds the last findings took
         self._diag = LiveDiagnostics()
