@@ -48,3 +48,19 @@ async def test_a_catch_up_whose_timer_already_fired_runs_once(tui_app, settle):
         screen._catch_up("FitPlot")
         screen._catch_up("FitPlot")  # the stopped timer's callback, late: nothing left to do
         assert "FitPlot" not in screen._catching_up
+
+
+async def test_a_catch_up_past_its_deadline_still_runs(tui_app, settle):
+    # Keys kept coming past a plot's deadline: the catch-up is due at once. A timer of 0 s
+    # died in Textual (ZeroDivisionError when its tick was late): the plot stayed behind and
+    # the app's shutdown raised it (bench/fuzz_keys.py, 3 runs of 6).
+    app = tui_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.main
+        now = M.monotonic()
+        screen._catching_up["FitPlot"] = (screen.set_timer(60, lambda: None), now - 1.0)
+        screen._catch_up_later("FitPlot", screen._rates["FitPlot"], now)
+        await pilot.pause(0.2)
+        assert not screen.catching_up
+        assert app.main.query_one(FitPlot).snapshot is app.frame.snapshot

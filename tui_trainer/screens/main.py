@@ -41,6 +41,7 @@ THROTTLE = {"SampleTable, SignStrip, UnitGrid": 0.09, "FitPlot": 0.24, "LossCurv
 # frame is always drawn.
 FOLLOW = frozenset({"FitPlot", "LossCurve"})
 QUIET = 0.05
+MIN_WAIT = 0.001
 # Under a modal (help, a check, the chain rule) this screen is drawn dimmed behind it, and each
 # of its repaints makes Textual re-tint the whole region through the modal (BackgroundScreen):
 # ~40 ms a frame, and keys in the modal waited behind it. Behind a modal it follows at most
@@ -173,7 +174,8 @@ class MainScreen(Screen):
         if pending is not None:  # another key came: wait for a pause again, up to the same deadline
             pending[0].stop()
             deadline = pending[1]
-        wait = max(min(QUIET, deadline - now), 0.0)
+        # Never 0: a Textual timer of interval 0 divides by it once its tick is late (and dies).
+        wait = max(min(QUIET, deadline - now), MIN_WAIT)
         self._catching_up[selector] = (self.set_timer(wait, lambda: self._catch_up(selector)), deadline)
 
     @property
