@@ -60,17 +60,12 @@ class SampleRows:
 
 
 def _dev_outputs(trainer: Trainer, ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
-    """(Z^[L], ŷ in data units) of the dev samples' first output unit (the evaluation's own
-    when it kept them: a second forward pass over the dev set cost a large dataset's frame)."""
+    """(Z^[L], ŷ in data units) of the dev samples' first output unit, from the evaluation (a
+    second forward pass over the dev set cost a large dataset's frame)."""
     d = trainer.data
-    if not d.has_dev:
+    if ev.dev_Z_L is None:  # no dev set
         return np.zeros(0), np.zeros(0)
-    if ev.dev_Z_L is not None:
-        Z, A = ev.dev_Z_L, ev.dev_A_L
-    else:
-        Zs, As = trainer.forward(d.X_dev)
-        Z, A = Zs[-1], As[-1]
-    return Z[0].copy(), np.asarray(d.y_to_original(A)[0], dtype=float)
+    return ev.dev_Z_L[0].copy(), np.asarray(d.y_to_original(ev.dev_A_L)[0], dtype=float)
 
 
 class Gathered:
