@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.diagnosis import evaluation as E
+from core.engine import chunks
 from core.engine.config import TrainConfig
 from core.engine.data import Dataset
 from core.engine.trainer import Trainer
@@ -24,9 +25,12 @@ def test_chunks_give_the_numbers_of_one_pass(monkeypatch):
     for dev in (0.0, 0.2):
         t = trainer(5003, dev)  # not a multiple of the chunk: the last one is short
         whole = E.evaluate(t)
-        monkeypatch.setattr(E, "CHUNK", 256)
+        forward, calls = t.forward, []
+        monkeypatch.setattr(chunks, "CHUNK", 256)
+        monkeypatch.setattr(t, "forward", lambda X: calls.append(X.shape[1]) or forward(X))
         chunked = E.evaluate(t)
         monkeypatch.undo()
+        assert max(calls) == 256 and len(calls) > 10  # it did run in chunks
         assert chunked.loss == whole.loss and chunked.rmse == whole.rmse
         assert chunked.dev_loss == whole.dev_loss and chunked.dev_rmse == whole.dev_rmse
         assert np.array_equal(chunked.Z_L, whole.Z_L) and np.array_equal(chunked.y_hat, whole.y_hat)
@@ -74,5 +78,8 @@ def test_loss_at_init_in_chunks_is_the_same(monkeypatch):
     from core.diagnosis import loss_at_init as LI
     t = trainer(5003, 0.0)
     whole = LI.loss_at_init(t)
-    monkeypatch.setattr(LI, "CHUNK", 512)
+    forward, calls = LI.L_model_forward, []
+    monkeypatch.setattr(chunks, "CHUNK", 512)
+    monkeypatch.setattr(LI, "L_model_forward", lambda X, *a: calls.append(X.shape[1]) or forward(X, *a))
     assert LI.loss_at_init(t) == whole
+    assert calls == [512] * 9 + [5003 - 9 * 512]

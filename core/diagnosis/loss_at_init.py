@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.chunks import output_in_chunks
 from ..engine.losses import compute_cost, output_cost
 from ..engine.network import L_model_forward, initialize_parameters
-from .evaluation import CHUNK
 
 MISMATCH_FACTOR = 3.0  # measured/expected beyond this (either way) counts as a large mismatch
 
@@ -59,14 +59,10 @@ def explain(measured: float, zero: float, mean: float, label: str) -> tuple[bool
 def _outputs_at(params: dict, X: np.ndarray, c) -> tuple[np.ndarray, np.ndarray]:
     """Z^[L] and A^[L] of L_model_forward on X, in chunks of samples on large data (the course's
     forward keeps every layer's cache: at 1M samples one pass took 0.5 s, at each reset)."""
-    parts = []
-    for a in range(0, X.shape[1], CHUNK):
-        AL, caches = L_model_forward(X[:, a:a + CHUNK], params, c.hidden_activation, c.output_activation,
-                                     c.leaky_slope)
-        parts.append((caches[-1][1], AL))
-    if len(parts) == 1:
-        return parts[0]
-    return np.concatenate([z for z, _ in parts], axis=1), np.concatenate([a for _, a in parts], axis=1)
+    def forward(X_chunk: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        AL, caches = L_model_forward(X_chunk, params, c.hidden_activation, c.output_activation, c.leaky_slope)
+        return [caches[-1][1]], [AL]
+    return output_in_chunks(forward, X)
 
 
 def loss_at_init(trainer) -> LossAtInit:

@@ -117,7 +117,7 @@ class TroubleWatch:
     def stopper(self, trainer):
         """should_stop for Trainer.run: true once the newest row's dead counts differ from the
         row before. Trainer.run calls it before every step, so after k calls this run has
-        committed k − 1 rows (the fast step's loop, core/engine/fast_step.py make_loop)."""
+        committed k − 1 rows (the step loop, core/engine/step_loop.py make_loop)."""
         if trainer.batch < trainer.m:
             # A mini-batch's dead counts change with its samples from step to step: not news.
             # The whole set's dead samples are compared after the run instead (begin).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .config import check_lr, check_penalty
 from .minibatch import epochs_done, setup_step_inputs
 
-# Events re-applied by apply_setting (the older ones by Trainer.apply_event).
+# Events re-applied by apply_setting (the older ones by apply_event).
 SETTING_EVENTS = ("l2", "l1", "batch_size")
 
 
@@ -55,3 +55,24 @@ class Changes:
             self.set_batch_size(value)
         else:
             getattr(self, f"set_{name}")(float(value))
+
+    def apply_event(self, name: str, value) -> None:
+        """Re-apply a logged user change (used by rerun)."""
+        if name in SETTING_EVENTS:
+            return self.apply_setting(name, value)
+        if name == "lr":
+            self.set_lr(float(value))
+        elif name == "output_activation":
+            self.set_output_activation(str(value))
+        elif name == "hidden_activation":
+            self.set_hidden_activation(str(value))
+        elif name == "seed":  # reset and set_normalize restart training: trainer.py
+            self.reset(int(value))
+        elif name == "reset":
+            self.reset()
+        elif name == "normalize":
+            self.set_normalize(bool(value))
+        elif name in ("diverged", "pace"):
+            pass  # the engine's own record, or the TUI's pace (note): nothing to replay
+        else:
+            raise ValueError(f"unknown event {name!r}")

@@ -18,19 +18,17 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .activations import Activation, get_activation
+from .chunked_step import chunked_forward
 from .losses import BCE_EPS, fused_output
 from .minibatch import batched
 from .row_extras import extend_row_writer
 from .records import ACT_CODES, setting_columns
 from .row_norms import const_row, norm_writer, row_matrix
+from .step_loop import RunFn, make_loop
 
 if TYPE_CHECKING:
     from .trainer import Trainer
 
-# run(n, should_stop, tick, step) -> (steps attempted, code, loss at the failed attempt):
-# code 0 is fine, 1 means the loss was over the ceiling or not finite, 2 that θ or the
-# gradient was not finite (nothing updated then).
-RunFn = Callable[[int, Callable[[], bool] | None, int, int], tuple[int, int, float]]
 
 dot, subtract, multiply, copyto = np.dot, np.subtract, np.multiply, np.copyto
 try:
@@ -47,18 +45,35 @@ def compile_step(t: Trainer) -> tuple[RunFn, list[Activation]]:
     hid = get_activation(c.hidden_activation, c.leaky_slope)
     out = get_activation(c.output_activation, c.leaky_slope)
     acts = [hid] * (t.L - 1) + [out]
-    choose_z_buffers(t.bufs, acts)
-    A_in = [t.X_aug] + [B["A_aug"] for B in t.bufs[:-1]]  # [A_prev; 1] for each layer
     fused = fused_output(c.loss, out.name)
-    # t.batch columns a step: the training set, or a mini-batch the feeder loads (minibatch.py).
-    forward = make_forward(t.flat.Wb, A_in, t.bufs, acts, t.zero, c.loss, t.Y_step, fused)
-    forward = batched(forward, t.feeder)
-    backward = make_backward(t, A_in, hid, out, fused)
+    if t.chunks is None:
+        forward, backward = _passes(t, t.X_aug, t.Y_step, t, hid, out, fused)
+        # t.batch columns a step: the training set, or a mini-batch the feeder loads (minibatch.py).
+        forward = batched(forward, t.feeder)
+    else:  # large data: the same passes a chunk of samples at a time (chunked_step.py)
+        passes = {size: _passes(part, part.X_aug, part.Y, t, hid, out, fused) for size, part in t.chunks.parts.items()}
+        forward = chunked_forward(t.chunks, passes, t.data.X, t.data.Y, t.flat.G, hid.name == "relu")
+        backward = _nothing  # the chunks' backward passes already summed G
     codes = float(ACT_CODES.index(hid.name)), float(ACT_CODES.index(out.name))
     write_row = make_row_writer(t, hid, out, c.lr, *codes)
     write_row = extend_row_writer(t, write_row)  # L2 / L1, accuracy: only where they apply
     update = make_update(t.flat, c.lr / t.batch)
     return make_loop(forward, backward, write_row, update, t.history, t.loss_ceiling), acts
+
+
+def _passes(owner, X_aug: np.ndarray, Y: np.ndarray, t: Trainer, hid: Activation, out: Activation,
+            fused: bool) -> tuple[Callable, Callable]:
+    """forward and backward on owner's buffers (trainer t's own, or a chunk size's Part:
+    anything with bufs, flat and L) for the inputs [X; 1] and targets Y."""
+    acts = [hid] * (t.L - 1) + [out]
+    choose_z_buffers(owner.bufs, acts)
+    A_in = [X_aug] + [B["A_aug"] for B in owner.bufs[:-1]]  # [A_prev; 1] for each layer
+    forward = make_forward(t.flat.Wb, A_in, owner.bufs, acts, t.zero, t.config.loss, Y, fused)
+    return forward, make_backward(owner, A_in, hid, out, fused)
+
+
+def _nothing() -> None:
+    pass
 
 
 def choose_z_buffers(bufs: list[dict], acts: list[Activation]) -> None:
@@ -190,10 +205,13 @@ def dead_counts(t: Trainer, hid: Activation, out: Activation) -> list[tuple[int,
     """(column, units, array whose nonzeros are the live ones) for each dead count a row has."""
     col, dims, bufs, counts = t.history.col, t.layer_dims, t.bufs, []
     if out.name == "relu":
-        counts.append((col["dead_output"], dims[t.L] * t.batch, bufs[-1]["G"]))  # relu'(Z^[L]) = sign(A^[L])
+        # relu'(Z^[L]) = sign(A^[L]): the same nonzeros (chunked: the step's whole A^[L]).
+        live = bufs[-1]["G"] if t.chunks is None else t.chunks.AL
+        counts.append((col["dead_output"], dims[t.L] * t.batch, live))
     if hid.name == "relu":
         for l in range(1, t.L):
-            sums = bufs[l]["dWb_ext"][-1, :dims[l]]  # Σ_samples A[l] per unit, from layer l+1
+            # Σ_samples A[l] per unit, from layer l+1 (chunked: summed over the chunks)
+            sums = bufs[l]["dWb_ext"][-1, :dims[l]] if t.chunks is None else t.chunks.A_sums[l - 1]
             counts.append((col[f"dead_hidden{l}"], dims[l], sums))
     return counts
 
@@ -246,40 +264,3 @@ def make_update(flat, lr_over_m: float) -> Callable[[], None]:
         copyto(theta_prev, theta)  # (θ - U) + U is not θ once U dwarfs θ: keep a copy
         subtract(theta, U, theta)
     return update
-
-
-def make_loop(forward, backward, write_row, update, hist, ceiling: float) -> RunFn:
-    """run(n, should_stop, tick, step): up to n updates, each committing one history row."""
-    col = hist.col
-    k_tick, k_step = col["tick"], col["step"]
-
-    def run(n: int, should_stop, tick0: int, step0: int) -> tuple[int, int, float]:
-        seq = seq0 = hist.seq
-        rows, n_rows, stride = hist.row_views, len(hist.row_views), hist.stride
-        code, bad_loss, done = 0, math.nan, 0
-        for done in range(1, n + 1):  # a for loop costs less per step than counting by hand
-            if should_stop is not None and should_stop():
-                done -= 1  # this one was not attempted
-                break
-            loss = forward()
-            if not loss <= ceiling:  # also true for NaN
-                code, bad_loss = 1, float(loss)
-                break
-            backward()
-            row = rows[seq % n_rows]
-            if not write_row(row, loss):
-                code, bad_loss = 2, float(loss)
-                break
-            if seq % stride == 0:
-                # tick and step are filled for the whole block below, but this row is
-                # copied into the archive now.
-                row[k_tick], row[k_step] = tick0 + (seq - seq0), step0 + (seq - seq0)
-                hist.archive(seq)
-                stride = hist.stride
-            seq += 1
-            update()
-        hist.seq = seq
-        hist.fill_counter(k_tick, seq0, tick0)  # each committed row is one tick and one step on
-        hist.fill_counter(k_step, seq0, step0)
-        return done, code, bad_loss
-    return run

@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from .chunked_step import StepChunks
 from .layout import alloc_buffers
 
 # Joined to the seed so the shuffle's draws differ from the initialisation's and the split's.
@@ -80,10 +81,16 @@ def batched(forward: Callable[[], float], feeder: Feeder | None) -> Callable[[],
 
 def setup_step_inputs(t) -> None:
     """Size trainer t's step buffers for its batch: t.batch (columns per step), t.X_aug and
-    t.bufs (layout.alloc_buffers), t.Y_step (the Y the step reads) and t.feeder (None at full
-    batch, where the step reads the training data itself)."""
+    t.bufs (layout.alloc_buffers), t.Y_step (the Y the step reads), t.feeder (None at full
+    batch, where the step reads the training data itself) and t.chunks (a full batch of more
+    than t.STEP_CHUNK samples runs a chunk at a time: chunked_step.py; None otherwise)."""
     X, Y = t.data.X, t.data.Y
     t.batch = batch_columns(t.m, t.config.batch_size)
+    t.chunks = None
+    if t.batch == t.m and 0 < t.STEP_CHUNK < t.m:  # large data: chunked_step.py
+        t.chunks = StepChunks(t, t.STEP_CHUNK)
+        t.X_aug, t.bufs, t.Y_step, t.feeder = None, t.chunks.bufs, Y, None
+        return
     if t.batch == t.m:
         t.X_aug, t.bufs = alloc_buffers(t.flat, t.layer_dims, X)
         t.Y_step, t.feeder = Y, None

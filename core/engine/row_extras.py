@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .chunked_step import step_output
 from .penalty import make_regularizer, with_penalty
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def with_accuracy(write_row: WriteRow, t: Trainer) -> WriteRow:
     the row's dev loss computed (Trainer.dev_cost keeps it)."""
     col = t.history.col
     k_acc, k_dev = col["accuracy"], col["dev_accuracy"]
-    AL, Y = t.bufs[-1]["A"], t.Y_step   # Y_step: the batch's targets, refilled each step
+    AL, Y = step_output(t)[1], t.Y_step   # Y_step: the batch's targets, refilled each step
     pred, right = np.empty(AL.shape, dtype=bool), np.empty(AL.shape, dtype=bool)
     inv = 1.0 / AL.size
     has_dev = t.data.has_dev

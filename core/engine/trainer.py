@@ -13,9 +13,11 @@ import math
 import numpy as np
 
 from .activations import get_activation
-from .changes import SETTING_EVENTS, Changes
+from .changes import Changes
 from .config import TrainConfig
 from .data import Dataset, Prepared, Split, make_split, prepare
+from .chunks import CHUNK, output_in_chunks
+from .chunked_step import step_output
 from .fast_step import compile_step
 from .history import History
 from .layout import FlatParams
@@ -67,6 +69,11 @@ class Trainer(Changes):
         setup_step_inputs(self)  # t.batch, the step's buffers and, for mini-batches, its Feeder
         self._compile()
 
+    # A full batch of more samples than this runs a chunk at a time (chunked_step.py): at 1M
+    # samples the step's buffers shrink from ~180 MB to a few, and a key can act mid-step.
+    # 0: never (OwnTrainer: the learner's step sees the whole batch).
+    STEP_CHUNK = CHUNK
+
     # A loss a million times the starting one (or the mean predictor's, whichever is larger)
     # only comes from a run that is blowing up. Stopping there, rather than at overflow, keeps
     # parameters from which a lower learning rate can actually carry on.
@@ -98,21 +105,26 @@ class Trainer(Changes):
 
     def dev_cost(self) -> float:
         """J on the dev set, keeping its output (`dev_output`) for the dev accuracy."""
-        Zs, As = self.forward(self.data.X_dev)
-        self.dev_output = As[-1]
+        ZL, AL = self.output(self.data.X_dev)
+        self.dev_output = AL
         with np.errstate(all="ignore"):
-            return output_cost(Zs[-1], As[-1], self.data.Y_dev, self.config.loss, self.config.output_activation)
+            return output_cost(ZL, AL, self.data.Y_dev, self.config.loss, self.config.output_activation)
 
     def cost_on(self, X: np.ndarray, Y: np.ndarray) -> float:
         """J at the current parameters on (X, Y) in training units, as the step computes it
         (from the logits for sigmoid + cross-entropy)."""
-        Zs, As = self.forward(X)
+        ZL, AL = self.output(X)
         with np.errstate(all="ignore"):
-            return output_cost(Zs[-1], As[-1], Y, self.config.loss, self.config.output_activation)
+            return output_cost(ZL, AL, Y, self.config.loss, self.config.output_activation)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """AL for inputs X (in training units) at the current parameters."""
-        return self.forward(X)[1][-1]
+        return self.output(X)[1]
+
+    def output(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Z^[L] and A^[L] for inputs X, a chunk of samples at a time on large data (chunks.py):
+        the hidden layers of all of X are never held at once."""
+        return output_in_chunks(self.forward, X)
 
     def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Z[l] and A[l] for every layer at the current parameters (allocates; for display)."""
@@ -130,13 +142,18 @@ class Trainer(Changes):
         return Zs, As
 
     # ---- running -----------------------------------------------------------------------
-    def run(self, n: int, should_stop=None) -> int:
+    def run(self, n: int, should_stop=None, interrupt=None) -> int:
         """Up to n steps without building records (the fast path). Stops early on divergence
-        or when should_stop() turns true (checked every step). Returns steps attempted."""
+        or when should_stop() turns true (checked every step). interrupt() is also checked
+        inside a step on large data, between its chunks (chunked_step.py): when true, that
+        step is abandoned untouched. Returns steps attempted."""
         if self.status != OK or n <= 0:
             return 0
         if self.feeder is not None:
             self.feeder.seek(self.step_count)  # the batches follow the step number
+        if self.chunks is not None:
+            self.chunks.interrupt = interrupt
+            should_stop = _either(should_stop, interrupt)
         # Overflow is expected when a run diverges; it is detected and reported, not warned.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             done, code, self._bad_loss = self._run_fn(n, should_stop, self.tick, self.step_count)
@@ -157,8 +174,7 @@ class Trainer(Changes):
 
     def _record(self, tick: int, step: int, committed: bool) -> StepRecord:
         c = self.config
-        ZL = self.bufs[-1]["Zw"].copy()
-        AL = self.bufs[-1]["A"].copy()
+        ZL, AL = (a.copy() for a in step_output(self))
         if not committed:
             # The failed attempt's loss: above the ceiling, or nan where it overflowed.
             return StepRecord(tick, step, self._bad_loss, None, c.lr, c.hidden_activation, c.output_activation,
@@ -201,8 +217,8 @@ class Trainer(Changes):
         self._emit(name, value)
         self._compile()
 
-    # set_lr, set_output_activation, set_hidden_activation, set_l2, set_l1, set_batch_size:
-    # changes.py
+    # set_lr, set_output_activation, set_hidden_activation, set_l2, set_l1, set_batch_size,
+    # apply_event (rerun re-applies a logged change): changes.py
 
     def reset(self, seed: int | None = None) -> None:
         """Back to step 0 with the same seed, or re-initialise from a new one."""
@@ -220,27 +236,6 @@ class Trainer(Changes):
     def note(self, name: str, value) -> None:
         """Log a session change that leaves the maths alone (the TUI's pace), as an event."""
         self._emit(name, value)
-
-    def apply_event(self, name: str, value) -> None:
-        """Re-apply a logged user change (used by rerun)."""
-        if name in SETTING_EVENTS:
-            return self.apply_setting(name, value)  # changes.py
-        if name == "lr":
-            self.set_lr(float(value))
-        elif name == "output_activation":
-            self.set_output_activation(str(value))
-        elif name == "hidden_activation":
-            self.set_hidden_activation(str(value))
-        elif name == "seed":
-            self.reset(int(value))
-        elif name == "reset":
-            self.reset()
-        elif name == "normalize":
-            self.set_normalize(bool(value))
-        elif name in ("diverged", "pace"):
-            pass  # the engine's own record, or the TUI's pace (note): nothing to replay
-        else:
-            raise ValueError(f"unknown event {name!r}")
 
     # ---- reading state -----------------------------------------------------------------
     def parameters(self) -> dict[str, np.ndarray]:
@@ -297,3 +292,9 @@ class Trainer(Changes):
         c = self.config
         return (f"Trainer(layer_dims={self.layer_dims}, {c.hidden_activation}/{c.output_activation}, "
                 f"loss={c.loss}, lr={c.lr:g}, step={self.step_count}, status={self.status})")
+
+
+def _either(a, b):  # a should_stop true when either one is (None: never)
+    if a is None or b is None:
+        return a or b
+    return lambda: a() or b()

@@ -72,13 +72,14 @@ class Watching:
     def _run_watched(self, n: int) -> int:
         """Up to n steps; with pausing on, stop at the step of any new trouble and say what it is."""
         t = self._trainer
+        # On large data a key is also seen between a step's chunks (chunked_step.py).
         if not self._pause_on_trouble:
-            done = t.run(n)
+            done = t.run(n, interrupt=self._key_waiting)
         else:
             trouble = self._watch.begin(t)
             done = 0
             if trouble is None:
-                done = t.run(n, self._watch.stopper(t))
+                done = t.run(n, self._watch.stopper(t), interrupt=self._key_waiting)
                 trouble = self._watch.after_run(t)
             if trouble is not None:
                 self._stop_for(trouble)

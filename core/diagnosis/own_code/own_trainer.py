@@ -45,6 +45,8 @@ class FixedByFile(ValueError):
 
 
 class OwnTrainer(Trainer):
+    STEP_CHUNK = 0  # the learner's functions take the whole batch, and so does the engine's pass beside them
+
     def __init__(self, config, data, model: OwnModel, split=None, window: int = 4096, archive: int = 4096):
         self.model = model
         self.divergence: Divergence | None = None
@@ -169,7 +171,7 @@ def compile_own_step(t: OwnTrainer):
 
 
 def own_loop(t: OwnTrainer, forward, backward, write_row):
-    """run(n, should_stop, tick, step) as fast_step.make_loop's, each step the learner's: its
+    """run(n, should_stop, tick, step) as step_loop.make_loop's, each step the learner's: its
     cost is the row's loss, its gradient the row's norms, its parameters the next θ. The
     engine's own pass at θ comes first, for the rest of the row (dead counts, dev loss)."""
     hist, flat, ceiling = t.history, t.flat, t.loss_ceiling

@@ -1,0 +1,118 @@
+"""The full-batch step on large data, a chunk of samples at a time: fast_step's forward, cost
+and backward, run on CHUNK columns at once, with the gradient summed over the chunks.
+
+Why: at 1M samples the step's buffers were ~180 MB (each a 10 x m array) and one step took
+~120 ms, during which a key could not act. In chunks the buffers are a few MB and stay in
+cache, and a key that comes mid-step is seen between two chunks: the step is abandoned before
+it touches θ or the history (`Abandoned`), and done again after the key (that time to the
+end, so keys held down slow training but cannot stop it).
+
+G = m·dJ/dθ is a sum over samples, so the chunks' G add up to the whole batch's; J is the
+chunks' costs weighted by their share of m. What the row reads of the whole step (dead counts,
+the accuracy, the record's Z^[L] and A^[L]) is gathered as the chunks go: Z^[L] and A^[L]
+copied out, and each hidden unit's Σ_samples A summed.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from .chunks import CHUNK, column_ranges
+from .layout import FlatParams, alloc_buffers
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+add, copyto = np.add, np.copyto
+
+
+class Abandoned(Exception):
+    """A key came in the middle of a step: the step did not happen (θ and history untouched)."""
+
+
+class Part:
+    """Step buffers for chunks of one size (the full chunks, and the shorter last one):
+    what fast_step's make_forward / make_backward read from a trainer (bufs, flat, L)."""
+
+    def __init__(self, flat: FlatParams, layer_dims: list[int], n_y: int, size: int):
+        self.flat, self.L, self.size = flat, len(layer_dims) - 1, size
+        self.X_aug, self.bufs = alloc_buffers(flat, layer_dims, np.empty((layer_dims[0], size)))
+        self.Y = np.empty((n_y, size))
+
+
+class StepChunks:
+    """Trainer t's step over its m training samples in chunks of `chunk` columns."""
+
+    def __init__(self, t: Trainer, chunk: int = CHUNK):
+        self.m = t.m
+        self.ranges = list(column_ranges(self.m, chunk))
+        n_y = t.data.Y.shape[0]
+        sizes = sorted({b - a for a, b in self.ranges}, reverse=True)
+        self.parts = {s: Part(t.flat, t.layer_dims, n_y, s) for s in sizes}
+        self.G_sum = np.empty(t.flat.n_params)
+        # Σ_samples A per unit of each hidden layer (0: a dead ReLU unit), over every chunk.
+        self.A_sums = [np.empty(n) for n in t.layer_dims[1:-1]]
+        self.ZL = np.empty((n_y, self.m))
+        self.AL = self.ZL  # a separate array only where the output's Z and A differ (compile)
+        self.interrupt: Callable[[], bool] | None = None  # set for each run: has a key come?
+        self.abandoned = False  # the last step was abandoned for a key
+
+    @property
+    def bufs(self) -> list[dict]:
+        return self.parts[self.ranges[0][1] - self.ranges[0][0]].bufs
+
+
+def chunked_forward(ch: StepChunks, passes: dict[int, tuple[Callable, Callable]], X: np.ndarray,
+                    Y: np.ndarray, G: np.ndarray, relu_hidden: bool) -> Callable[[], float]:
+    """forward() -> J for the whole batch: each chunk's forward and backward (`passes`, by
+    chunk size: fast_step's, bound to that size's Part), leaving the summed m·∇J in G, so the
+    loop's backward has nothing left to do. Raises Abandoned when ch.interrupt() turns true
+    between two chunks."""
+    G_sum, A_sums, ZL = ch.G_sum, ch.A_sums, ch.ZL
+    first = ch.bufs[-1]
+    # A linear output's A is its Z (fast_step.choose_z_buffers): one copy serves both.
+    ch.AL = ZL if first["Zw"] is first["A"] else (ch.AL if ch.AL is not ZL else np.empty_like(ZL))
+    AL, same_ZA = ch.AL, ch.AL is ZL
+    steps = []
+    for a, b in ch.ranges:
+        part = ch.parts[b - a]
+        fwd, bwd = passes[b - a]
+        # Σ_samples A of hidden layer l lands in the last row of layer l+1's extended gradient.
+        sums = [part.bufs[l]["dWb_ext"][-1, :len(total)] for l, total in enumerate(A_sums, start=1)]
+        steps.append((a, b, part.X_aug[:-1], part.Y, fwd, bwd, part.bufs[-1]["Zw"], part.bufs[-1]["A"],
+                      (b - a) / ch.m, sums if relu_hidden else []))
+
+    def forward() -> float:
+        # The step after an abandoned one always completes: keys held down (40 ms apart, a
+        # step at 1M samples ~100 ms) would otherwise stop training for as long as they last.
+        stop = None if ch.abandoned else ch.interrupt
+        J = 0.0
+        G_sum.fill(0.0)
+        for total in A_sums:
+            total.fill(0.0)
+        for a, b, X_head, Y_c, fwd, bwd, Z_c, A_c, share, sums in steps:
+            if stop is not None and stop():
+                ch.abandoned = True
+                raise Abandoned
+            copyto(X_head, X[:, a:b])
+            copyto(Y_c, Y[:, a:b])
+            J += fwd() * share  # each chunk's J is the mean over its own samples
+            bwd()
+            add(G_sum, G, G_sum)
+            for total, s in zip(A_sums, sums):
+                add(total, s, total)
+            copyto(ZL[:, a:b], Z_c)
+            if not same_ZA:
+                copyto(AL[:, a:b], A_c)
+        copyto(G, G_sum)
+        ch.abandoned = False
+        return J
+    return forward
+
+
+def step_output(t: Trainer) -> tuple[np.ndarray, np.ndarray]:
+    """Z^[L] and A^[L] of the batch the last step's forward pass saw."""
+    if t.chunks is not None:
+        return t.chunks.ZL, t.chunks.AL
+    return t.bufs[-1]["Zw"], t.bufs[-1]["A"]
