@@ -4,6 +4,7 @@ every dead sample and unit as from one pass over all samples."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.diagnosis import evaluation as E
 from core.engine import chunks
@@ -25,9 +26,10 @@ def test_chunks_give_the_numbers_of_one_pass(monkeypatch):
     for dev in (0.0, 0.2):
         t = trainer(5003, dev)  # not a multiple of the chunk: the last one is short
         whole = E.evaluate(t)
-        forward, calls = t.forward, []
+        forward, calls = chunks.ForwardBuffers.forward, []
         monkeypatch.setattr(chunks, "CHUNK", 256)
-        monkeypatch.setattr(t, "forward", lambda X: calls.append(X.shape[1]) or forward(X))
+        monkeypatch.setattr(chunks.ForwardBuffers, "forward",
+                            lambda self, p, acts, X: calls.append(X.shape[1]) or forward(self, p, acts, X))
         chunked = E.evaluate(t)
         monkeypatch.undo()
         assert max(calls) == 256 and len(calls) > 10  # it did run in chunks
@@ -83,3 +85,20 @@ def test_loss_at_init_in_chunks_is_the_same(monkeypatch):
     monkeypatch.setattr(LI, "L_model_forward", lambda X, *a: calls.append(X.shape[1]) or forward(X, *a))
     assert LI.loss_at_init(t) == whole
     assert calls == [512] * 9 + [5003 - 9 * 512]
+
+
+@pytest.mark.parametrize("hidden, out", [("tanh", "sigmoid"), ("leaky_relu", "linear"), ("swish", "relu"),
+                                         ("linear", "tanh"), ("relu", "relu")])
+def test_chunk_buffers_give_the_numbers_of_one_pass(monkeypatch, hidden, out):
+    """The reused buffers (chunks.ForwardBuffers) and Trainer.forward agree bit for bit for
+    every activation, NaN and overflow included."""
+    rng = np.random.default_rng(2)
+    X = rng.uniform(-40, 40, (2, 3001))
+    X[:, 7] = np.nan
+    t = Trainer(TrainConfig(hidden=(6, 3), hidden_activation=hidden, output_activation=out),
+                Dataset(X, X[:1] * 2))
+    whole = t.forward(X)
+    monkeypatch.setattr(chunks, "CHUNK", 500)
+    ZL, AL = t.output(X)
+    assert np.array_equal(ZL, whole[0][-1], equal_nan=True) and np.array_equal(AL, whole[1][-1], equal_nan=True)
+    assert np.isnan(AL[:, 7]).all()

@@ -54,7 +54,10 @@ def outputs(trainer: Trainer, X: np.ndarray, chunk: int | None = None) -> tuple[
     def hidden_activity(a: int, b: int, Zs: list[np.ndarray]) -> None:
         for on, Z in zip(active, Zs[:-1]):
             np.greater(Z, 0, out=on[:, a:b])
-    ZL, AL = output_in_chunks(trainer.forward, X, chunk, hidden_activity)
+    if chunk is None:
+        ZL, AL = trainer.output(X, each=hidden_activity)
+    else:
+        ZL, AL = output_in_chunks(trainer.forward, X, chunk, hidden_activity)
     return ZL, AL, active
 
 

@@ -12,16 +12,16 @@ import math
 
 import numpy as np
 
-from .activations import get_activation
 from .changes import Changes
+from .outputs import Outputs
 from .config import TrainConfig
 from .data import Dataset, Prepared, Split, make_split, prepare
-from .chunks import CHUNK, output_in_chunks
+from .chunks import CHUNK, ForwardBuffers
 from .chunked_step import step_output
 from .fast_step import compile_step
 from .history import History
 from .layout import FlatParams
-from .losses import compute_cost, output_cost
+from .losses import compute_cost
 from .minibatch import setup_step_inputs
 from .network import initialize_parameters
 from .records import ACT_CODES, DIVERGED, OK, Event, StepRecord, history_columns, record_from_row
@@ -31,7 +31,7 @@ from .row_norms import const_row, row_matrix
 __all__ = ["Trainer", "StepRecord", "Event", "OK", "DIVERGED", "ACT_CODES"]
 
 
-class Trainer(Changes):
+class Trainer(Changes, Outputs):
     """Steps a network on a dataset. Not thread-safe: one thread owns a trainer."""
 
     def __init__(self, config: TrainConfig, data: Dataset, split: Split | None = None,
@@ -63,6 +63,7 @@ class Trainer(Changes):
         self.status = OK
         self.diverged_reason = ""
         self._bad_loss = math.nan
+        self._chunk_buffers = ForwardBuffers()  # for passes over all samples (outputs.py)
         self.loss_ceiling = self._ceiling()
         self.zero = np.zeros(())  # a 0-d operand: cheaper than the float 0.0, no (n, m) buffer
         self.batch_base, self.epochs_at_base = batch_base, epochs_at_base  # minibatch.py
@@ -102,44 +103,6 @@ class Trainer(Changes):
     def _compile(self) -> None:
         """Rebuild the step for the current settings: only when a setting changes."""
         self._run_fn, self._acts = compile_step(self)
-
-    def dev_cost(self) -> float:
-        """J on the dev set, keeping its output (`dev_output`) for the dev accuracy."""
-        ZL, AL = self.output(self.data.X_dev)
-        self.dev_output = AL
-        with np.errstate(all="ignore"):
-            return output_cost(ZL, AL, self.data.Y_dev, self.config.loss, self.config.output_activation)
-
-    def cost_on(self, X: np.ndarray, Y: np.ndarray) -> float:
-        """J at the current parameters on (X, Y) in training units, as the step computes it
-        (from the logits for sigmoid + cross-entropy)."""
-        ZL, AL = self.output(X)
-        with np.errstate(all="ignore"):
-            return output_cost(ZL, AL, Y, self.config.loss, self.config.output_activation)
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """AL for inputs X (in training units) at the current parameters."""
-        return self.output(X)[1]
-
-    def output(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Z^[L] and A^[L] for inputs X, a chunk of samples at a time on large data (chunks.py):
-        the hidden layers of all of X are never held at once."""
-        return output_in_chunks(self.forward, X)
-
-    def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Z[l] and A[l] for every layer at the current parameters (allocates; for display)."""
-        c = self.config
-        Zs, As = [], []
-        A = X
-        # Huge parameters or inputs overflow to inf/NaN here as in the step: shown, not warned.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for l in range(1, self.L + 1):
-                act = c.output_activation if l == self.L else c.hidden_activation
-                Z = self.params[f"W{l}"] @ A + self.params[f"b{l}"]
-                A = get_activation(act, c.leaky_slope).forward(Z)
-                Zs.append(Z)
-                As.append(A)
-        return Zs, As
 
     # ---- running -----------------------------------------------------------------------
     def run(self, n: int, should_stop=None, interrupt=None) -> int:
