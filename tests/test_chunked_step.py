@@ -5,6 +5,7 @@ leaves θ, the history and the counters as they were."""
 import numpy as np
 import pytest
 
+from core.engine.chunked_step import cache_chunk
 from core.engine.config import TrainConfig
 from core.engine.data import Dataset, story_problem
 from core.engine.trainer import Trainer
@@ -135,7 +136,9 @@ def test_large_data_steps_in_chunks_with_small_buffers():
     t = Trainer(TrainConfig(hidden=(10,), normalize=True, output_activation="linear", lr=0.1),
                 Dataset(X, 2 * X + 1, ("x",)))
     assert t.chunks is not None
-    assert max(B["Z"].shape[1] for B in t.bufs) == Trainer.STEP_CHUNK
-    assert sorted(t.chunks.parts) == [5, Trainer.STEP_CHUNK]
+    # Cache-sized chunks: 2,048 samples for 10 hidden units (+1 output), 1,024 for 64.
+    assert max(B["Z"].shape[1] for B in t.bufs) == 2048
+    assert sorted(t.chunks.parts) == [m % 2048, 2048]
+    assert cache_chunk([1, 64, 1]) == 1024 and cache_chunk([1, 10, 1], most=7) == 7
     t.run(3)
     assert t.status == "ok" and t.step_count == 3

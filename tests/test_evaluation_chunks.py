@@ -30,7 +30,7 @@ def test_chunks_give_the_numbers_of_one_pass(monkeypatch):
         monkeypatch.setattr(chunks, "CHUNK", 256)
         monkeypatch.setattr(chunks.ForwardBuffers, "forward",
                             lambda self, p, acts, X: calls.append(X.shape[1]) or forward(self, p, acts, X))
-        chunked = E.evaluate(t)
+        chunked = E._evaluate(t)  # not evaluate(): it would give back `whole`, the same θ's
         monkeypatch.undo()
         assert max(calls) == 256 and len(calls) > 10  # it did run in chunks
         assert chunked.loss == whole.loss and chunked.rmse == whole.rmse
@@ -102,3 +102,20 @@ def test_chunk_buffers_give_the_numbers_of_one_pass(monkeypatch, hidden, out):
     ZL, AL = t.output(X)
     assert np.array_equal(ZL, whole[0][-1], equal_nan=True) and np.array_equal(AL, whole[1][-1], equal_nan=True)
     assert np.isnan(AL[:, 7]).all()
+
+
+def test_an_evaluation_is_computed_once_per_state():
+    t = trainer(300, 0.2)
+    first = E.evaluate(t)
+    assert E.evaluate(t) is first
+    t.run(1)
+    after_step = E.evaluate(t)
+    assert after_step is not first and after_step.step == first.step + 1
+    theta = t.parameters()
+    t.set_parameters({k: v * 2 for k, v in theta.items()})  # the same step, another θ
+    moved = E.evaluate(t)
+    assert moved is not after_step and moved.loss != after_step.loss
+    t.set_output_activation("linear")  # the same θ, another network
+    assert E.evaluate(t) is not moved
+    t.reset()  # back to step 0: new prepared data, even at step 0's θ
+    assert E.evaluate(t).loss == E._evaluate(t).loss and E.evaluate(t) is not first

@@ -1,5 +1,5 @@
 """The full-batch step on large data, a chunk of samples at a time: fast_step's forward, cost
-and backward, run on CHUNK columns at once, with the gradient summed over the chunks.
+and backward, run on a few thousand columns at once, with the gradient summed over the chunks.
 
 Why: at 1M samples the step's buffers were ~180 MB (each a 10 x m array) and one step took
 ~120 ms, during which a key could not act. In chunks the buffers are a few MB and stay in
@@ -41,12 +41,29 @@ class Part:
         self.Y = np.empty((n_y, size))
 
 
-class StepChunks:
-    """Trainer t's step over its m training samples in chunks of `chunk` columns."""
+# A chunk's buffers (about six arrays per layer: Z, A, g'(Z), dZ, dA, ...) are kept near this
+# size so they stay in a core's L2 cache: at 1M samples and 10 hidden units a step took 53 ms
+# in chunks of 32k samples, 35 ms in chunks of 2k (and 42 ms in chunks of 1k, where the
+# Python calls per chunk start to show).
+CACHE_BYTES = 2 << 20
+MIN_CHUNK = 1024
 
-    def __init__(self, t: Trainer, chunk: int = CHUNK):
+
+def cache_chunk(layer_dims: list[int], most: int = CHUNK) -> int:
+    """Samples per chunk for this network: a power of two between MIN_CHUNK and `most`."""
+    per_sample = 8 * 6 * sum(layer_dims[1:])
+    chunk = MIN_CHUNK
+    while chunk * 2 * per_sample <= CACHE_BYTES and chunk * 2 <= most:
+        chunk *= 2
+    return min(chunk, most)
+
+
+class StepChunks:
+    """Trainer t's step over its m training samples in chunks of at most `most` columns."""
+
+    def __init__(self, t: Trainer, most: int = CHUNK):
         self.m = t.m
-        self.ranges = list(column_ranges(self.m, chunk))
+        self.ranges = list(column_ranges(self.m, cache_chunk(t.layer_dims, most)))
         n_y = t.data.Y.shape[0]
         sizes = sorted({b - a for a, b in self.ranges}, reverse=True)
         self.parts = {s: Part(t.flat, t.layer_dims, n_y, s) for s in sizes}

@@ -41,8 +41,11 @@ def output_in_chunks(forward: Forward, X: np.ndarray, chunk: int | None = None,
         Zs, As = chunk_forward(X[:, a:b])
         if ZL is None:
             ZL = np.empty((Zs[-1].shape[0], m), Zs[-1].dtype)
-            AL = np.empty((As[-1].shape[0], m), As[-1].dtype)
-        ZL[:, a:b], AL[:, a:b] = Zs[-1], As[-1]
+            # A linear output's A is its Z: one array serves both (8 MB and a copy at 1M).
+            AL = ZL if As[-1] is Zs[-1] else np.empty((As[-1].shape[0], m), As[-1].dtype)
+        ZL[:, a:b] = Zs[-1]
+        if AL is not ZL:
+            AL[:, a:b] = As[-1]
         if each is not None:
             each(a, b, Zs)
     return ZL, AL
