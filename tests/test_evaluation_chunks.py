@@ -119,3 +119,18 @@ def test_an_evaluation_is_computed_once_per_state():
     assert E.evaluate(t) is not moved
     t.reset()  # back to step 0: new prepared data, even at step 0's θ
     assert E.evaluate(t).loss == E._evaluate(t).loss and E.evaluate(t) is not first
+
+
+def test_a_key_gives_up_a_pass_over_large_data_between_chunks(monkeypatch):
+    """A periodic frame's pass over 1M samples took ~40 ms that a key waited behind: it now
+    stops between chunks, keeps nothing, and the next evaluation is whole."""
+    from core.diagnosis.snapshot import take_snapshot
+    from core.engine.chunks import Abandoned
+    t = trainer(5003, 0.2)
+    monkeypatch.setattr(chunks, "CHUNK", 256)
+    asked = []
+    with pytest.raises(Abandoned):
+        take_snapshot(t, with_findings=False, interrupted=lambda: bool(asked.append(1)) or len(asked) > 3)
+    assert len(asked) == 4  # it stopped at the first chunk after the key, not at the end
+    assert t not in E._recent  # a pass given up is not kept
+    assert E.evaluate(t, stop=lambda: False).loss == E._evaluate(t).loss

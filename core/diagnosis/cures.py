@@ -22,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..engine.chunks import Abandoned
 from .check_sample import sampled
 from .loss_at_init import trivial_losses
 
@@ -153,7 +154,7 @@ def measure(t, which: str, samples: tuple[int, ...] = ()) -> float:
     return j / j_mean if j_mean > 0 else j
 
 
-class Interrupted(Exception):
+class Interrupted(Abandoned):
     """A diagnosis given up before its next copy was trained: `interrupted()` said so (the
     session: a key is waiting, and its frame must not wait behind checks of ~100 ms)."""
 

@@ -107,9 +107,11 @@ def take_snapshot(trainer: Trainer, *, with_findings: bool = True,
     """Build a snapshot. Diagnosis can cost more than a frame, so a caller drawing many frames
     a second passes with_findings=False on most of them and carries the last findings over.
     table_view: the rows of the per-sample table the screen shows (sample_rows.py).
-    interrupted: the findings give up when it says so (cures.Interrupted): see diagnose()."""
+    interrupted: the snapshot gives up when it says so (engine.chunks.Abandoned; in the
+    findings cures.Interrupted, see diagnose()): between chunks of samples on large data, and
+    before each copy the findings train."""
     c, d = trainer.config, trainer.data
-    ev = evaluate(trainer)
+    ev = evaluate(trainer, stop=interrupted)
     dead = np.zeros(trainer.m, dtype=bool)
     dead[ev.dead_samples] = True
     shown = shown_index(trainer.m)

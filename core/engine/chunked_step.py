@@ -18,17 +18,13 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .chunks import CHUNK, column_ranges
+from .chunks import CHUNK, Abandoned, column_ranges
 from .layout import FlatParams, alloc_buffers
 
 if TYPE_CHECKING:
     from .trainer import Trainer
 
 add, copyto = np.add, np.copyto
-
-
-class Abandoned(Exception):
-    """A key came in the middle of a step: the step did not happen (θ and history untouched)."""
 
 
 class Part:

@@ -13,6 +13,10 @@ import numpy as np
 
 CHUNK = 1 << 15
 
+class Abandoned(Exception):
+    """Work given up because a key came (its stop() said so): nothing it would change was."""
+
+
 Forward = Callable[[np.ndarray], tuple[list[np.ndarray], list[np.ndarray]]]
 
 
@@ -24,11 +28,13 @@ def column_ranges(m: int, chunk: int = CHUNK) -> Iterator[tuple[int, int]]:
 
 def output_in_chunks(forward: Forward, X: np.ndarray, chunk: int | None = None,
                      each: Callable[[int, int, list[np.ndarray]], None] | None = None,
-                     chunk_forward: Forward | None = None) -> tuple[np.ndarray, np.ndarray]:
+                     chunk_forward: Forward | None = None, stop: Callable[[], bool] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """Z^[L] and A^[L] of forward(X) (which returns every layer's Zs, As), computed `chunk`
     samples (default CHUNK) at a time by chunk_forward (default: forward), whose arrays may be
     reused buffers: Z^[L] and A^[L] are copied out, and each(a, b, Zs) sees every chunk's
-    layers before the next chunk overwrites them."""
+    layers before the next chunk overwrites them. Raises Abandoned when stop() turns true
+    between two chunks."""
     m, chunk = X.shape[1], chunk or CHUNK
     if m <= chunk:
         Zs, As = forward(X)
@@ -38,6 +44,8 @@ def output_in_chunks(forward: Forward, X: np.ndarray, chunk: int | None = None,
     chunk_forward = chunk_forward or forward
     ZL = AL = None
     for a, b in column_ranges(m, chunk):
+        if stop is not None and stop():
+            raise Abandoned
         Zs, As = chunk_forward(X[:, a:b])
         if ZL is None:
             ZL = np.empty((Zs[-1].shape[0], m), Zs[-1].dtype)

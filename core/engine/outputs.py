@@ -30,10 +30,11 @@ class Outputs:
         """AL for inputs X (in training units) at the current parameters."""
         return self.output(X)[1]
 
-    def output(self, X: np.ndarray, each=None) -> tuple[np.ndarray, np.ndarray]:
+    def output(self, X: np.ndarray, each=None, stop=None) -> tuple[np.ndarray, np.ndarray]:
         """Z^[L] and A^[L] for inputs X, a chunk of samples at a time on large data (chunks.py):
-        the hidden layers of all of X are never held at once; each(a, b, Zs) sees them."""
-        return output_in_chunks(self.forward, X, each=each, chunk_forward=self._forward_chunk)
+        the hidden layers of all of X are never held at once; each(a, b, Zs) sees them, and
+        stop() true between chunks raises chunks.Abandoned."""
+        return output_in_chunks(self.forward, X, each=each, chunk_forward=self._forward_chunk, stop=stop)
 
     def _forward_chunk(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         c = self.config

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from .chunked_step import Abandoned
+from .chunks import Abandoned  # a key came mid-step (chunked_step.py)
 
 # run(n, should_stop, tick, step) -> (steps attempted, code, loss at the failed attempt):
 # code 0 is fine, 1 means the loss was over the ceiling or not finite, 2 that θ or the

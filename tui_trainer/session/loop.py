@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from core.diagnosis.cures import Interrupted
+from core.engine.chunks import Abandoned
 from core.diagnosis.diagnostics import LiveDiagnostics
 from core.diagnosis.sample_bins import SHOWN_SAMPLES as LIGHT_START_SAMPLES
 from core.diagnosis.snapshot import take_snapshot
@@ -181,15 +181,17 @@ class Session(Watching, Handlers):
         """Hand the UI a frame now: a change (a key's effect) never waits for the pacer.
         light: without new findings (a key's frame; they can take far longer than the frame).
         False: no frame, because a key came while the findings trained their copies (~100 ms
-        after a change): the key goes first, and the findings are tried again after it."""
+        after a change), or while a periodic frame's pass over a large dataset ran (~40 ms at
+        1M samples): the key goes first, and the findings are tried again after it. A key's own
+        frame (light) is not given up: under keys held down it is the only one drawn."""
         now = time.monotonic()
         with_findings = not light and self._findings_rate.take(now, force=force_findings)
         t0 = time.perf_counter()
         try:
             snap = take_snapshot(self._trainer, with_findings=with_findings and self._with_findings,
                                  previous_findings=self._findings, table_view=self._table_view,
-                                 interrupted=self._key_waiting)
-        except Interrupted:
+                                 interrupted=None if light else self._key_waiting)
+        except Abandoned:  # also the findings' cures.Interrupted
             return False
         diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now, light=light)
         fields = self._watch_fields(with_findings, diag)
