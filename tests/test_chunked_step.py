@@ -5,6 +5,7 @@ leaves θ, the history and the counters as they were."""
 import numpy as np
 import pytest
 
+from core.engine import chunked_step
 from core.engine.chunked_step import cache_chunk
 from core.engine.config import TrainConfig
 from core.engine.data import Dataset, story_problem
@@ -98,11 +99,16 @@ def test_a_key_mid_step_abandons_the_step_untouched():
     np.testing.assert_allclose(chunked.flat.theta, whole.flat.theta, rtol=RTOL)
 
 
-def test_keys_held_down_slow_training_but_cannot_stop_it():
-    """A key always waiting: every other step is abandoned, the others complete."""
+def test_keys_held_down_slow_training_but_cannot_stop_it(monkeypatch):
+    """A key always waiting: steps are abandoned for STARVE_S, then one completes."""
+    now = [100.0]
+    monkeypatch.setattr(chunked_step, "clock", lambda: now[0])
     chunked = pair(story_problem, {})[0]
-    done = [chunked.run(1, interrupt=_true_after_start()) for _ in range(10)]
-    assert done == [0, 1] * 5 and chunked.step_count == 5
+    done = []
+    for _ in range(10):
+        done.append(chunked.run(1, interrupt=_true_after_start()))
+        now[0] += 0.125  # (exact in binary)
+    assert done == [0, 0, 0, 0, 1] * 2 and chunked.step_count == 2
 
 
 def _true_after_start():

@@ -134,3 +134,10 @@ def test_a_key_gives_up_a_pass_over_large_data_between_chunks(monkeypatch):
     assert len(asked) == 4  # it stopped at the first chunk after the key, not at the end
     assert t not in E._recent  # a pass given up is not kept
     assert E.evaluate(t, stop=lambda: False).loss == E._evaluate(t).loss
+
+
+def test_forget_drops_a_kept_evaluation():
+    t = trainer(300, 0.0)
+    first = E.evaluate(t)
+    E.forget(t)
+    assert t not in E._recent and E.evaluate(t) is not first

@@ -4,8 +4,8 @@ and backward, run on a few thousand columns at once, with the gradient summed ov
 Why: at 1M samples the step's buffers were ~180 MB (each a 10 x m array) and one step took
 ~120 ms, during which a key could not act. In chunks the buffers are a few MB and stay in
 cache, and a key that comes mid-step is seen between two chunks: the step is abandoned before
-it touches θ or the history (`Abandoned`), and done again after the key (that time to the
-end, so keys held down slow training but cannot stop it).
+it touches θ or the history (`Abandoned`), and done again after the key. Keys held down
+slow training but cannot stop it: steps are abandoned for at most STARVE_S in a row.
 
 G = m·dJ/dθ is a sum over samples, so the chunks' G add up to the whole batch's; J is the
 chunks' costs weighted by their share of m. What the row reads of the whole step (dead counts,
@@ -14,6 +14,7 @@ copied out, and each hidden unit's Σ_samples A summed.
 """
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -42,6 +43,8 @@ class Part:
 # in chunks of 32k samples, 35 ms in chunks of 2k (and 42 ms in chunks of 1k, where the
 # Python calls per chunk start to show).
 CACHE_BYTES = 2 << 20
+STARVE_S = 0.5
+clock = time.monotonic  # (tests replace it)
 MIN_CHUNK = 1024
 
 
@@ -69,7 +72,7 @@ class StepChunks:
         self.ZL = np.empty((n_y, self.m))
         self.AL = self.ZL  # a separate array only where the output's Z and A differ (compile)
         self.interrupt: Callable[[], bool] | None = None  # set for each run: has a key come?
-        self.abandoned = False  # the last step was abandoned for a key
+        self.abandoned_since: float | None = None  # the first step abandoned since one completed
 
     @property
     def bufs(self) -> list[dict]:
@@ -97,16 +100,19 @@ def chunked_forward(ch: StepChunks, passes: dict[int, tuple[Callable, Callable]]
                       (b - a) / ch.m, sums if relu_hidden else []))
 
     def forward() -> float:
-        # The step after an abandoned one always completes: keys held down (40 ms apart, a
-        # step at 1M samples ~100 ms) would otherwise stop training for as long as they last.
-        stop = None if ch.abandoned else ch.interrupt
+        # Keys held down (40 ms apart, a step at 1M samples ~40 ms) would stop training for as
+        # long as they last: past STARVE_S of abandoned steps, the next one completes. (Letting
+        # every other step complete made each second key of a quick run wait for one.)
+        since = ch.abandoned_since
+        stop = ch.interrupt if since is None or clock() - since < STARVE_S else None
         J = 0.0
         G_sum.fill(0.0)
         for total in A_sums:
             total.fill(0.0)
         for a, b, X_head, Y_c, fwd, bwd, Z_c, A_c, share, sums in steps:
             if stop is not None and stop():
-                ch.abandoned = True
+                if since is None:
+                    ch.abandoned_since = clock()
                 raise Abandoned
             copyto(X_head, X[:, a:b])
             copyto(Y_c, Y[:, a:b])
@@ -119,7 +125,7 @@ def chunked_forward(ch: StepChunks, passes: dict[int, tuple[Callable, Callable]]
             if not same_ZA:
                 copyto(AL[:, a:b], A_c)
         copyto(G, G_sum)
-        ch.abandoned = False
+        ch.abandoned_since = None
         return J
     return forward
 

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from core.diagnosis.evaluation import forget
 from core.diagnosis.snapshot import take_snapshot
 from core.engine.trainer import Trainer
 
@@ -172,6 +173,8 @@ class ProcessSession(Recovery):
             frame = Frame(take_snapshot(trainer, with_findings=False), running=False, applied=0, fresh=False)
         except Exception:  # only a preview: the training process's first frame follows anyway
             return
+        finally:
+            forget(trainer)  # its evaluation: the training process evaluates from now on
         self._pacer.hand(frame)
 
     def _relay(self, cancelled: Callable[[], bool]) -> None:
