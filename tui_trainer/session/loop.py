@@ -193,8 +193,10 @@ class Session(Watching, Handlers):
                                  interrupted=None if light else self._key_waiting)
         except Abandoned:  # also the findings' cures.Interrupted
             return False
-        if not light and self._key_waiting():
-            return False  # the key's frame supersedes this one: don't make it wait for the rest
+        if not light and self._trainer.m > LIGHT_START_SAMPLES and self._key_waiting():
+            # On large data the rest (live diagnostics, next step) costs tens of ms that the
+            # key's frame, which supersedes this one, would wait for.
+            return False
         diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now, light=light)
         fields = self._watch_fields(with_findings, diag)
         if with_findings:
