@@ -74,6 +74,14 @@ class RelayoutOnHeightChange(TextOnChange):
     def watch_snapshot(self, snapshot) -> None:
         self.redraw()
 
+    def on_resize(self) -> None:
+        # The layout measured the text at the width the widget had then: at a new width the
+        # same number of lines as last counted here can still be another height there (a
+        # layout taken at a narrow width keeps its wrapped height), which left the activity
+        # panel a scrollbar whose thumb depended on timing. Re-run layout on a new width.
+        self._lines = -1
+        super().on_resize()
+
 
 def same(a: tuple, b: tuple) -> bool:
     """Inputs compared by identity (snapshots and frames are new objects when anything in them
