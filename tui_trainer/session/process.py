@@ -41,6 +41,7 @@ from ..protocol import Command, Frame, Notice
 from .checkpoint import Keeper
 from .child import child_main
 from .loop import Session
+from .memory import release_freed_memory
 from .pacing import Pacer
 from .recovery import Recovery, how_it_ended
 
@@ -144,13 +145,15 @@ class ProcessSession(Recovery):
                 return
             self._loop_done.clear()
             self._preview(self._trainer)  # before start(), which waits for the new interpreter
+            release_freed_memory()        # the preview's arrays, before pickling adds its own
             self._process = self._ctx.Process(
                 target=child_main, name="tui-trainer-training", daemon=True,
                 args=(self._trainer, self._cmd_recv, self._out_send, self._fps, self._options))
             with _stderr_for_children():
                 self._process.start()
         try:
-            self._trainer = None
+            self._trainer = None      # the child has it: the app keeps only the data (Keeper)
+            release_freed_memory()    # the trainer's own arrays and the pickle, freed just now
             self._cmd_recv.close()   # the child's ends: only the child may hold them now, so
             self._out_send.close()   # each side sees end-of-file when the other one goes
             self._relay(cancelled)
