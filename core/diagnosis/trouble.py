@@ -23,6 +23,7 @@ from operator import itemgetter
 import numpy as np
 
 from ..engine.rewind import step_back
+from .evaluation import evaluate
 from .findings_problem import batch_noise_only
 from .own_code.own_finding import divergence_text
 from .trend import last_change_tick, loss_trend
@@ -52,14 +53,15 @@ class DeadSets:
     sizes: tuple[int, ...]              # units per hidden layer
 
 
-def dead_sets(trainer) -> DeadSets:
-    """Dead output samples and hidden units at the current θ (ReLU only: nothing else dies)."""
-    c = trainer.config
-    Zs, _ = trainer.forward(trainer.data.X)
-    samples = np.flatnonzero((Zs[-1] <= 0).any(axis=0)) if c.output_activation == "relu" else ()
-    units = tuple(frozenset(np.flatnonzero(~(Z > 0).any(axis=1)).tolist()) if c.hidden_activation == "relu"
-                  else frozenset() for Z in Zs[:-1])
-    return DeadSets(frozenset(int(i) for i in samples), units, tuple(Z.shape[0] for Z in Zs[:-1]))
+def dead_sets(trainer, stop=None) -> DeadSets:
+    """Dead output samples and hidden units at the current θ (ReLU only: nothing else dies).
+    From the evaluation (evaluation.py), computed once per θ and a chunk of samples at a time:
+    a forward pass of its own at every run's `begin` cost a 1M-sample session ~90 ms and
+    160 MB per run of one step, which a key waited behind. stop(): as evaluate's."""
+    ev = evaluate(trainer, stop=stop)
+    samples = ev.dead_samples if ev.output_can_die else ()
+    units = tuple(frozenset(u.tolist()) for u in ev.dead_units)
+    return DeadSets(frozenset(int(i) for i in samples), units, tuple(a.shape[0] for a in ev.hidden_active))
 
 
 def quarter(dead: int, size: int) -> int:
@@ -103,10 +105,11 @@ class TroubleWatch:
         reasons that are not news; the next `begin` takes them as they are."""
         self._before = None
 
-    def begin(self, trainer) -> Trouble | None:
+    def begin(self, trainer, stop=None) -> Trouble | None:
         """Before a run. The last update of the previous run has no row yet, so its news (a
-        sample dead at the step about to be recorded) is found here, by comparison."""
-        now = dead_sets(trainer)
+        sample dead at the step about to be recorded) is found here, by comparison. On large
+        data stop() true gives up (engine.chunks.Abandoned): a key came, and goes first."""
+        now = dead_sets(trainer, stop)
         if self._before is None:
             self._before = now
             for l, (units, size) in enumerate(zip(now.units, now.sizes), start=1):

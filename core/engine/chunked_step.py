@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .chunks import CHUNK, Abandoned, column_ranges
+from .chunks import Abandoned, column_ranges
 from .layout import FlatParams, alloc_buffers
 
 if TYPE_CHECKING:
@@ -46,9 +46,10 @@ CACHE_BYTES = 2 << 20
 STARVE_S = 0.5
 clock = time.monotonic  # (tests replace it)
 MIN_CHUNK = 1024
+STEP_CHUNK = 1 << 15   # a full batch larger than this runs in chunks (Trainer.STEP_CHUNK)
 
 
-def cache_chunk(layer_dims: list[int], most: int = CHUNK) -> int:
+def cache_chunk(layer_dims: list[int], most: int = STEP_CHUNK) -> int:
     """Samples per chunk for this network: a power of two between MIN_CHUNK and `most`."""
     per_sample = 8 * 6 * sum(layer_dims[1:])
     chunk = MIN_CHUNK
@@ -60,7 +61,7 @@ def cache_chunk(layer_dims: list[int], most: int = CHUNK) -> int:
 class StepChunks:
     """Trainer t's step over its m training samples in chunks of at most `most` columns."""
 
-    def __init__(self, t: Trainer, most: int = CHUNK):
+    def __init__(self, t: Trainer, most: int = STEP_CHUNK):
         self.m = t.m
         self.ranges = list(column_ranges(self.m, cache_chunk(t.layer_dims, most)))
         n_y = t.data.Y.shape[0]

@@ -16,8 +16,8 @@ from .changes import Changes
 from .outputs import Outputs
 from .config import TrainConfig
 from .data import Dataset, Prepared, Split, make_split, prepare
-from .chunks import CHUNK, ForwardBuffers
-from .chunked_step import step_output
+from .chunks import ForwardBuffers
+from .chunked_step import STEP_CHUNK, step_output
 from .fast_step import compile_step
 from .history import History
 from .layout import FlatParams
@@ -73,7 +73,7 @@ class Trainer(Changes, Outputs):
     # A full batch of more samples than this runs a chunk at a time (chunked_step.py): at 1M
     # samples the step's buffers shrink from ~180 MB to a few, and a key can act mid-step.
     # 0: never (OwnTrainer: the learner's step sees the whole batch).
-    STEP_CHUNK = CHUNK
+    STEP_CHUNK = STEP_CHUNK
 
     # A loss a million times the starting one (or the mean predictor's, whichever is larger)
     # only comes from a run that is blowing up. Stopping there, rather than at overflow, keeps

@@ -34,6 +34,12 @@ from .pacing import CostShare, Pacer
 
 class Session(Watching, Handlers):
     CHUNK_SECONDS = 0.01      # a command waits at most about one chunk
+    # On large data a key stops even a step midway (engine/chunked_step.py): chunks need not be
+    # short for the keys' sake, and the pause watcher's pass over all samples before each one
+    # (~30 ms at 1M) was paid for every single 40 ms step.
+    INTERRUPTIBLE_CHUNK_SECONDS = 0.1
+    FRAME_SHARE = 0.3         # periodic frames take at most this share of the time (pacing.CostShare):
+                              # at 1M samples one costs ~50 ms, and ten a second halved training
     FINDINGS_INTERVAL = 0.3   # diagnosis at most about three times a second while running,
     FINDINGS_SHARE = 0.02     # and at most this share of the loop's time (pacing.CostShare)
     FINDINGS_QUIET = 0.03     # paused: a key's findings once no other key came for this long,
@@ -51,7 +57,7 @@ class Session(Watching, Handlers):
         self._with_findings = findings
         self._init_watching(pause_on_trouble, lr_given)
         self._on_notice = on_notice
-        self._pacer = Pacer(on_frame, fps)
+        self._pacer = Pacer(on_frame, fps, share=self.FRAME_SHARE)
         self._findings_rate = CostShare(self.FINDINGS_INTERVAL, self.FINDINGS_SHARE)
         self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
         self._closed = threading.Event()
@@ -162,7 +168,8 @@ class Session(Watching, Handlers):
         # Aim each chunk at CHUNK_SECONDS so commands wait at most that long (judged on full
         # chunks only: one cut short by trouble or the pace says nothing about the speed).
         if dt > 0 and done == n == self._chunk:
-            target = self._chunk * self.CHUNK_SECONDS / dt
+            seconds = self.CHUNK_SECONDS if t.chunks is None else self.INTERRUPTIBLE_CHUNK_SECONDS
+            target = self._chunk * seconds / dt
             self._chunk = int(min(max(target, 1), 4 * self._chunk, 200_000))
         if t.status != "ok":
             self._running = False
@@ -204,6 +211,8 @@ class Session(Watching, Handlers):
             self._findings_cost = time.perf_counter() - t0
             self._findings_rate.spent(self._findings_cost)
         self._pacer.hand(Frame(snap, self._running, self._applied, diag, fresh=with_findings, **fields))
+        if not (light or with_findings):  # a periodic frame: the next waits in proportion (findings have their own share)
+            self._pacer.rate.spent(time.perf_counter() - t0)
         return True
 
     def _key_waiting(self) -> bool:

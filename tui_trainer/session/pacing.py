@@ -4,6 +4,9 @@
 training runs (1/fps), and `CostShare` (a RateLimit that also keeps what it costs under a share
 of the time) for the findings; the main screen uses RateLimit for the panels' own rates.
 
+The session's frames are a CostShare too: at 1M samples each periodic frame costs ~50 ms to
+make, and at 10 a second the training process spent half its time on them.
+
 `Pacer` adds the one thing a rate alone cannot know: whether the screen has drawn the last frame.
 The UI acknowledges each frame (`ack`). While it has not, no periodic frame is due, and frames
 offered meanwhile are held back, the newest replacing the older, so a slow screen skips stale
@@ -69,9 +72,10 @@ class Pacer:
     acknowledges them."""
 
     def __init__(self, deliver: Callable[[object], None], fps: float = 10.0,
-                 ack_timeout: float = ACK_TIMEOUT) -> None:
+                 ack_timeout: float = ACK_TIMEOUT, share: float = 1.0) -> None:
         self._deliver = deliver
-        self.rate = RateLimit(1.0 / fps)
+        # share < 1: frames whose making is costly (rate.spent) come less often than fps.
+        self.rate = CostShare(1.0 / fps, share)
         self.ack_timeout = ack_timeout
         self._lock = threading.Lock()
         self._acked = threading.Event()

@@ -14,6 +14,7 @@ from core.diagnosis.cure_chain import NextStep, next_step
 from core.diagnosis.evaluation import evaluate
 from core.diagnosis.safe_rate import distance_text, safe_rate
 from core.diagnosis.trouble import Trouble, TroubleWatch
+from core.engine.chunks import Abandoned
 
 from .. import protocol as P
 from .step_pace import StepPace, pace_text
@@ -76,7 +77,10 @@ class Watching:
         if not self._pause_on_trouble:
             done = t.run(n, interrupt=self._key_waiting)
         else:
-            trouble = self._watch.begin(t)
+            try:
+                trouble = self._watch.begin(t, stop=self._key_waiting)
+            except Abandoned:  # a key came during its pass over a large dataset: it goes first
+                return 0
             done = 0
             if trouble is None:
                 done = t.run(n, self._watch.stopper(t), interrupt=self._key_waiting)
