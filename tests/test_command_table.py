@@ -85,3 +85,16 @@ def test_pacer_due_waits_for_the_interval_and_a_silent_ui_only_for_the_timeout()
     time.sleep(0.06)
     p.release()         # the timeout has passed: 3 goes
     assert got == [1, 2, 3]
+
+
+def test_costly_frames_come_less_often_than_fps():
+    """The session's pacer (share 0.3): a periodic frame that took 60 ms to make (1M samples)
+    holds the next back for 200 ms, not the fps's 100; a cheap one leaves the fps alone."""
+    p = Pacer(lambda f: None, fps=10, ack_timeout=60, share=0.3)
+    p.hand(1)
+    p.ack()
+    p.rate.spent(0.06)
+    now = time.monotonic()
+    assert not p.due(now + 0.15) and p.due(now + 0.21)
+    p.rate.spent(0.003)
+    assert p.due(now + 0.11)

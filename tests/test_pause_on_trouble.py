@@ -178,3 +178,36 @@ def test_the_cure_chain_leads_from_the_story_to_a_good_fit():
     t.run(20_000)
     done = next_step(t, evaluate(t))
     assert done.good and evaluate(t).rmse < 1.9
+
+
+def test_dead_sets_are_those_of_a_forward_pass_at_the_current_theta():
+    """dead_sets reads the (cached) evaluation: the same samples and units as Trainer.forward's
+    Z at this θ, dead samples of a ReLU output included."""
+    from core.diagnosis.trouble import dead_sets
+    t = Trainer(TrainConfig(hidden=(6,), output_activation="relu", lr=0.5, seed=3), story_problem())
+    t.run(40)
+    Zs, _ = t.forward(t.data.X)
+    got = dead_sets(t)
+    assert got.samples == frozenset(np.flatnonzero((Zs[-1] <= 0).any(axis=0)).tolist()) and got.samples
+    assert got.units == (frozenset(np.flatnonzero(~(Zs[0] > 0).any(axis=1)).tolist()),)
+    assert got.sizes == (6,)
+
+
+def test_begin_gives_way_to_a_key_on_large_data(monkeypatch):
+    """On data larger than a chunk, begin's pass stops between chunks when stop() says a key
+    came (engine.chunks.Abandoned), and the session's run of that chunk does no step."""
+    from core.engine import chunks
+    from core.engine.data import Dataset
+    monkeypatch.setattr(chunks, "CHUNK", 64)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (1, 1000))
+    t = Trainer(TrainConfig(hidden=(4,), lr=0.01), Dataset(X, 2 * X + 1))
+    w = TroubleWatch()
+    with pytest.raises(chunks.Abandoned):
+        w.begin(t, stop=lambda: True)
+    assert w.begin(t, stop=lambda: False) is None  # it went on later, nothing lost
+    from core.diagnosis.evaluation import forget
+    forget(t)  # else begin reads the evaluation just made at this θ
+    s = Session(t, lambda f: None, lambda n: None, pause_on_trouble=True)
+    s._key_waiting = lambda: True
+    assert s._run_watched(5) == 0 and t.step_count == 0
