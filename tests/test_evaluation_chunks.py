@@ -59,6 +59,10 @@ def test_binned_counts_match_a_plain_count():
         expected = np.add.reduceat(flags.astype(np.int64), starts, axis=1)
         assert np.array_equal(binned_true(flags, per), expected)
         assert np.array_equal(binned_true(flags[0], per), expected[0])
+    # Full bins at the edges of the narrow counter (uint16 below 65,536 per bin, int64 above).
+    for per in (65535, 65536):
+        flags = np.ones((2, 2 * per + 5), dtype=bool)
+        assert binned_true(flags, per).tolist() == [[per, per, 5]] * 2
 
 
 def test_table_rows_read_only_their_window(monkeypatch):

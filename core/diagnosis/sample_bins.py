@@ -79,11 +79,13 @@ def summary(index: np.ndarray, Z_L: np.ndarray, dead: np.ndarray, hidden_active,
 def binned_true(flags: np.ndarray, per: int) -> np.ndarray:
     """How many flags are True in each bin of `per` consecutive samples (the last bin may be
     shorter), along the last axis. Summed as bytes over a reshaped view: at 1M samples and 10
-    units 3 ms, where reduceat over an int64 copy took 23-32 ms a frame."""
+    units 3 ms, where reduceat over an int64 copy took 23-32 ms a frame; into uint16 (exact while
+    a bin has fewer than 65,536 samples, m under 67M), whose add NumPy vectorises, 0.8 ms."""
     b = flags.view(np.uint8)
     m = b.shape[-1]
     k = m // per
-    out = b[..., :k * per].reshape(*b.shape[:-1], k, per).sum(axis=-1, dtype=np.int64)
+    counts = np.uint16 if per < 1 << 16 else np.int64
+    out = b[..., :k * per].reshape(*b.shape[:-1], k, per).sum(axis=-1, dtype=counts).astype(np.int64)
     if k * per < m:
         out = np.concatenate([out, b[..., k * per:].sum(axis=-1, dtype=np.int64)[..., None]], axis=-1)
     return out
