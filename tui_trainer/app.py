@@ -231,12 +231,12 @@ class TrainerApp(LostTraining, Quitting, SafePalettes, App):
                                     partial(self.run_action, k.action_string))
 
 
-def run_tui(trainer: Trainer, backend: str | None = None, **options) -> int:
-    """Open the TUI on a trainer; returns the exit status. Training runs in a separate process
-    unless backend (or $TUI_TRAINER_BACKEND) is "thread". options: TrainerApp's (lr_given,
-    start_notice, pause_on_trouble)."""
-    app = TrainerApp(trainer, backend=backend, **options)
-    del trainer  # the session holds it (the process backend only until the child has it)
+def run_tui(app: TrainerApp) -> int:
+    """Run the TUI; returns the exit status. The caller builds the app (TrainerApp(trainer,
+    ...): training runs in a separate process unless backend or $TUI_TRAINER_BACKEND says
+    "thread") and keeps no reference to the trainer: a trainer passed into this call would stay
+    referenced by the caller's frame until it returned, and the app lets go of it once the
+    training process has it (at 1M rows ~45 MB of prepared data and buffers)."""
     app.run()
     if not app._quitting:  # ended some other way (an error): still try not to lose the run
         app.session.close()

@@ -103,7 +103,7 @@ def cli() -> None:
 
 def launch_tui(args) -> int:
     # Imported here: the headless subcommands need not load Textual.
-    from .app import run_tui
+    from .app import TrainerApp, run_tui
     from .commands.common import make_trainer
     from .data_defaults import tui_options
     from .problem_options import with_view_hint
@@ -113,8 +113,8 @@ def launch_tui(args) -> int:
     else:
         trainer, options = make_trainer(args), tui_options(args)
     options = with_view_hint(options, trainer.dataset)
+    app = TrainerApp(trainer, backend=None, **options)  # None: $TUI_TRAINER_BACKEND, else a training process
     # Handed over, not kept: once the training process has it, the app lets go of the
-    # trainer's step buffers (hundreds of MB at 1M samples); a local here would hold them.
-    handed = [trainer]
+    # trainer's prepared data and buffers; a reference here would hold them all session long.
     del trainer
-    return run_tui(handed.pop(), **options)
+    return run_tui(app)
