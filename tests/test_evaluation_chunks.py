@@ -145,3 +145,16 @@ def test_forget_drops_a_kept_evaluation():
     first = E.evaluate(t)
     E.forget(t)
     assert t not in E._recent and E.evaluate(t) is not first
+
+
+def test_every_activations_exact_into_gives_forwards_numbers():
+    """Activation.exact_into (the passes' kernel) is forward, bit for bit: NaN, ±inf, -0 and
+    overflow included (forward_into's ReLU, for the step, maps NaN to 0)."""
+    from core.engine.activations import ACTIVATION_NAMES, get_activation
+    Z = np.array([[np.nan, np.inf, -np.inf, -0.0, 0.0, 1e-300, -800.0, 800.0, 3.5, -2.25]])
+    for name in ACTIVATION_NAMES:
+        act = get_activation(name)
+        with np.errstate(all="ignore"):
+            got, want = act.exact_into(Z, np.empty_like(Z)), act.forward(Z)
+        assert np.array_equal(got, want, equal_nan=True), name
+        assert np.array_equal(np.signbit(got), np.signbit(want)), name

@@ -4,7 +4,9 @@ Each activation has two forms:
 - `forward(Z)` / `backward(dA, Z, A)` allocate and return new arrays (readable, used by the
   reference network in `network.py`, the gradient check and the tests);
 - `forward_into(Z, A, zeros)` / `grad_into(Z, A, G, scratch)` write into preallocated buffers (used by the fast
-  trainer step, which must not allocate per step).
+  trainer step, which must not allocate per step);
+- `exact_into(Z, A)`: forward's numbers, bit for bit and NaN kept, into A where an in-place form
+  gives them (passes over all samples for display, chunks.py; forward_into's ReLU maps NaN to 0).
 
 Convention: relu'(0) = 0, so a sample with Z exactly 0 counts as dead.
 """
@@ -36,6 +38,11 @@ class Activation:
     forward_into: Callable[..., np.ndarray]  # (Z, A, zeros) -> the array holding g(Z)
     grad_into: Callable[..., np.ndarray | None]  # (Z, A, G, scratch) -> g'(Z) in G, or None for g' = 1
     can_die: bool = False  # True where g' is exactly 0 on a half-line (dead units/samples)
+    exact_into: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None  # (Z, A) -> forward(Z)'s numbers
+
+    def __post_init__(self) -> None:
+        if self.exact_into is None:  # no in-place form with forward's numbers: forward itself
+            object.__setattr__(self, "exact_into", lambda Z, A: self.forward(Z))
 
     def backward(self, dA: np.ndarray, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         """dZ = dA * g'(Z): the course's relu_backward / sigmoid_backward."""
@@ -142,16 +149,21 @@ def get_activation(name: str, leaky_slope: float = DEFAULT_LEAKY_SLOPE) -> Activ
             _relu_into,
             _relu_grad_into,
             can_die=True,
+            exact_into=lambda Z, A: np.maximum(Z, 0.0, out=A),  # not fmax: a NaN stays a NaN
         )
     if name == "leaky_relu":
         f, d, fi, gi = _make_leaky(leaky_slope)
-        return Activation("leaky_relu", f, d, fi, gi)
+        return Activation("leaky_relu", f, d, fi, gi, exact_into=lambda Z, A: fi(Z, A, None))
     if name == "tanh":
-        return Activation("tanh", np.tanh, lambda Z, A: 1.0 - A * A, _tanh_into, _tanh_grad_into)
+        return Activation("tanh", np.tanh, lambda Z, A: 1.0 - A * A, _tanh_into, _tanh_grad_into,
+                          exact_into=lambda Z, A: _tanh_into(Z, A, None))
+    # sigmoid and swish: their two-branch form (no overflow for very negative Z) has no
+    # in-place kernel, so exact_into is forward, which allocates.
     if name == "sigmoid":
         return Activation("sigmoid", sigmoid, lambda Z, A: A * (1.0 - A), _sigmoid_into, _sigmoid_grad_into)
     if name == "swish":
         return Activation("swish", _swish_forward, _swish_derivative, _swish_into, _swish_grad_into)
-    if name == "linear":
-        return Activation("linear", lambda Z: Z.copy(), lambda Z, A: np.ones_like(Z), _linear_into, _linear_grad_into)
+    if name == "linear":  # A is Z itself: the same numbers, no copy
+        return Activation("linear", lambda Z: Z.copy(), lambda Z, A: np.ones_like(Z), _linear_into,
+                          _linear_grad_into, exact_into=lambda Z, A: Z)
     raise ValueError(f"unknown activation {name!r} (choose from {', '.join(ACTIVATION_NAMES)})")

@@ -67,8 +67,8 @@ class ForwardBuffers:
     """Every layer's Z and A for a chunk of samples, into arrays kept between calls: a pass
     over 1M samples allocated ~60 MB a chunk at a time, which cost as much as the sums
     (1M samples, 10 hidden units: 50 -> 30 ms). The numbers are Trainer.forward's, bit for bit:
-    W A, then + b, and each activation's own formula (relu keeps a NaN a NaN, sigmoid and swish
-    keep their two-branch form, which has no in-place kernel)."""
+    W A, then + b, and each activation's exact_into (activations.py: relu keeps a NaN a NaN,
+    sigmoid and swish keep their two-branch form, which has no in-place kernel)."""
 
     SIZES_KEPT = 4  # train and dev chunks: a full one and two remainders
 
@@ -85,7 +85,7 @@ class ForwardBuffers:
             for l, (act, (Z, A_buf)) in enumerate(zip(acts, bufs), start=1):
                 np.dot(params[f"W{l}"], A, Z)
                 np.add(Z, params[f"b{l}"], Z)
-                A = _activate(act, Z, A_buf)
+                A = act.exact_into(Z, A_buf)
                 Zs.append(Z)
                 As.append(A)
         return Zs, As
@@ -98,12 +98,3 @@ class ForwardBuffers:
             self._by_size[key] = [(np.empty((n, m)), np.empty((n, m))) for n in widths]
         return self._by_size[key]
 
-
-def _activate(act, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
-    if act.name == "relu":
-        return np.maximum(Z, 0.0, out=A)  # not forward_into's fmax, which maps NaN to 0
-    if act.name in ("tanh", "leaky_relu"):
-        return act.forward_into(Z, A, None)
-    if act.name == "linear":
-        return Z
-    return act.forward(Z)
