@@ -19,12 +19,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .baseline_overlay import BaselineOverlay, baseline_overlay, next_degree
+from ..engine.chunks import Abandoned
 from .bias_variance import BiasVariance, bias_variance
 from .chain_rule import ChainRule, inspect_sample
 from .curvature import Curvature, curvature
 from .evaluation import evaluate
 from .gradcheck import TensorCheck, gradient_check, nothing_to_check, why_zero
 from .loss_at_init import LossAtInit, loss_at_init
+from .sample_bins import SHOWN_SAMPLES as QUICK_SAMPLES  # where the session's large-data ways begin
 from .lr_finder import LRRangeTest, lr_range_test
 from .overfit import overfit_tiny_batch
 
@@ -166,38 +168,57 @@ class LiveDiagnostics:
 
     # ---- every frame -------------------------------------------------------------------
     def refresh(self, trainer, full: bool, running: bool, now: float | None = None,
-                light: bool = False) -> Diagnostics:
+                light: bool = False, stop=None) -> Diagnostics:
         """The diagnostics for the frame about to be published. `full` is the findings'
         rate (costly parts); `running` allows λmax only every curvature_interval seconds;
         `light` (a key's frame) keeps the last λmax: the frame with the findings, which
-        follows, brings the new one (a power iteration is 7 ms on the story, 45 ms at 1M rows)."""
+        follows, brings the new one (a power iteration is 7 ms on the story, 45 ms at 1M rows).
+        On large data (over QUICK_SAMPLES) a light frame computes none of the costly parts: at
+        1M samples λmax, the loss at init and the baseline took 43, 109 and 178 ms, and the
+        first key after the app opened waited for all three. stop(): checked between the
+        costly parts, raises Abandoned (a key came); what was computed before it is kept."""
         now = time.monotonic() if now is None else now
+        quick = light and trainer.m > QUICK_SAMPLES
         changes = {}
-        with np.errstate(all="ignore"):
-            key = _state_key(trainer)
-            due = (now - self._curv_at >= self.curvature_interval) if running else True
-            due = due and not (light and self._diag.curvature is not None)
-            if key != self._curv_key and due:
-                changes["curvature"] = curvature(trainer, iters=50, tol=1e-4)
-                self._curv_key, self._curv_at = key, now
-            c = trainer.config  # what step 0 depends on: not the rate, λ or the batch (keys change those)
-            init_key = (tuple(trainer.layer_dims), c.hidden_activation, c.output_activation, c.leaky_slope,
-                        c.init, c.seed, c.loss, c.normalize, id(trainer.data))
-            if init_key != self._init_key:
-                changes["loss_at_init"] = loss_at_init(trainer)
-                self._init_key = init_key
-            if full or self._diag.bias_variance is None:
-                changes["bias_variance"] = bias_variance(trainer, evaluate(trainer))
-            base = self._diag.baseline
-            if self.baseline_degree is None or trainer.config.loss != "mse":
-                changes["baseline"] = None  # the polynomial's J is a squared error: MSE runs only
-            elif full or base is None or base.degree != self.baseline_degree:
-                changes["baseline"] = baseline_overlay(trainer, self.baseline_degree)
-            if self.inspected is not None:
-                changes["chain"] = self._chain(trainer)
-        if changes:
-            self._diag = replace(self._diag, **changes)
+        try:
+            with np.errstate(all="ignore"):
+                if not quick:
+                    self._costly_parts(trainer, full, running, now, light, changes, stop)
+                base = self._diag.baseline
+                if self.baseline_degree is None or trainer.config.loss != "mse":
+                    changes["baseline"] = None  # the polynomial's J is a squared error: MSE runs only
+                elif (full or base is None or base.degree != self.baseline_degree) and not quick:
+                    changes["baseline"] = baseline_overlay(trainer, self.baseline_degree)
+                if self.inspected is not None:
+                    changes["chain"] = self._chain(trainer)
+        finally:
+            if changes:
+                self._diag = replace(self._diag, **changes)
         return self._diag
+
+    def _costly_parts(self, trainer, full: bool, running: bool, now: float, light: bool,
+                      changes: dict, stop) -> None:
+        """λmax, the loss at init and the bias/variance verdict, each when due, into changes."""
+        def check_stop() -> None:
+            if stop is not None and stop():
+                raise Abandoned
+        key = _state_key(trainer)
+        due = (now - self._curv_at >= self.curvature_interval) if running else True
+        due = due and not (light and self._diag.curvature is not None)
+        if key != self._curv_key and due:
+            check_stop()
+            changes["curvature"] = curvature(trainer, iters=50, tol=1e-4)
+            self._curv_key, self._curv_at = key, now
+        c = trainer.config  # what step 0 depends on: not the rate, λ or the batch (keys change those)
+        init_key = (tuple(trainer.layer_dims), c.hidden_activation, c.output_activation, c.leaky_slope,
+                    c.init, c.seed, c.loss, c.normalize, id(trainer.data))
+        if init_key != self._init_key:
+            check_stop()
+            changes["loss_at_init"] = loss_at_init(trainer)
+            self._init_key = init_key
+        if full or self._diag.bias_variance is None:
+            check_stop()
+            changes["bias_variance"] = bias_variance(trainer, evaluate(trainer))
 
     def _chain(self, trainer) -> ChainRule | None:
         idx = trainer.split.train_idx

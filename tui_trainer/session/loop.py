@@ -192,6 +192,7 @@ class Session(Watching, Handlers):
         1M samples): the key goes first, and the findings are tried again after it. A key's own
         frame (light) is not given up: under keys held down it is the only one drawn."""
         now = time.monotonic()
+        large = self._trainer.m > LIGHT_START_SAMPLES
         with_findings = not light and self._findings_rate.take(now, force=force_findings)
         t0 = time.perf_counter()
         try:
@@ -200,11 +201,15 @@ class Session(Watching, Handlers):
                                  interrupted=None if light else self._key_waiting)
         except Abandoned:  # also the findings' cures.Interrupted
             return False
-        if not light and self._trainer.m > LIGHT_START_SAMPLES and self._key_waiting():
+        if not light and large and self._key_waiting():
             # On large data the rest (live diagnostics, next step) costs tens of ms that the
             # key's frame, which supersedes this one, would wait for.
             return False
-        diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now, light=light)
+        try:  # on large data its costly parts (~45-180 ms each at 1M) give way to a key too
+            diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now,
+                                      light=light, stop=self._key_waiting if large and not light else None)
+        except Abandoned:
+            return False
         fields = self._watch_fields(with_findings, diag)
         if with_findings:
             self._findings = snap.findings
