@@ -57,6 +57,27 @@ async def _wait_until(pilot, predicate, timeout: float = 20.0, what: str = "cond
     await pilot.pause()
 
 
+# Textual's Pilot waits, after each key and in pause(), for the process to look idle: CPU time
+# advancing slower than the clock, for up to a second. With training running in the test's own
+# process (the thread backend) it never is, so every key pressed while training waited two
+# whole seconds (`r`, then `space` and `n`: 6 of a test's 8 s) and the training thread ran on
+# meanwhile. The tests wait for what they need by predicate (settle, wait_until): the idle
+# heuristic gets a tenth of a second at most.
+IDLE_WAIT_MOST = 0.1
+
+
+@pytest.fixture(autouse=True)
+def short_idle_wait(monkeypatch):
+    import textual.app
+    import textual.pilot
+    from textual._wait import wait_for_idle
+
+    async def wait_for_idle_briefly(min_sleep: float = 0.02, max_sleep: float = 1) -> None:
+        await wait_for_idle(min_sleep, min(max_sleep, IDLE_WAIT_MOST))
+    monkeypatch.setattr(textual.app, "wait_for_idle", wait_for_idle_briefly)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", wait_for_idle_briefly)
+
+
 @pytest.fixture(autouse=True)
 def runs_fallback(tmp_path, monkeypatch):
     """Where the TUI saves when runs/ cannot be written (tui_trainer/runs_folder.py): a folder of
