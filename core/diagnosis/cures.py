@@ -93,10 +93,6 @@ def lr_cure(now: float, target: float) -> Cure:
                 f"--lr {target:.3g}", (key,), ("--lr",))
 
 
-def normalize_cure() -> Cure:
-    return Cure("normalize", True, "z to standardise the inputs (training restarts)", "--normalize", ("z",), ("--normalize",))
-
-
 def restart_cure(changes: dict, keys_text: str, flags_text: str, keys=(), flags=(), stop_at=None) -> Cure:
     return Cure("restart", tuple(sorted(changes.items())), keys_text, flags_text, tuple(keys), tuple(flags), stop_at)
 
