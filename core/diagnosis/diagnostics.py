@@ -18,17 +18,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .baseline_overlay import BaselineOverlay, baseline_overlay, next_degree
 from ..engine.chunks import Abandoned
+from .baseline_overlay import BaselineOverlay, baseline_overlay, next_degree
 from .bias_variance import BiasVariance, bias_variance
 from .chain_rule import ChainRule, inspect_sample
 from .curvature import Curvature, curvature
 from .evaluation import evaluate
 from .gradcheck import TensorCheck, gradient_check, nothing_to_check, why_zero
 from .loss_at_init import LossAtInit, loss_at_init
-from .sample_bins import SHOWN_SAMPLES as QUICK_SAMPLES  # where the session's large-data ways begin
 from .lr_finder import LRRangeTest, lr_range_test
 from .overfit import overfit_tiny_batch
+from .sample_bins import SHOWN_SAMPLES as QUICK_SAMPLES  # where the session's large-data ways begin
 
 CURVATURE_INTERVAL = 3.0  # seconds between λmax estimates while training runs
 BANDS_ORDER = ("zero", "good", "acceptable", "suspicious", "wrong")  # "zero": nothing compared
