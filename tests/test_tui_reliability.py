@@ -496,9 +496,16 @@ async def test_long_run_keeps_memory_bounded(tui_app, settle, wait_until, tmp_pa
         await settle(pilot)
         await pilot.press("r")
         await wait_until(pilot, lambda: step(app) >= warm, timeout=120, what="warm-up")
+        # Counted paused and settled both times: while running, a frame or two in flight (each
+        # some 20 objects with its findings) made the count differ by chance.
+        await pilot.press("r")
+        await settle(pilot)
         rss0, objs0, hist0 = rss_mb(), our_objects(), app.session._trainer.history.nbytes
+        await pilot.press("r")
         await wait_until(pilot, lambda: step(app) >= SOAK_STEPS, timeout=max(300, SOAK_STEPS / 1000),
                          what=f"{SOAK_STEPS} steps")
+        await pilot.press("r")
+        await settle(pilot)
         rss1, objs1, hist1 = rss_mb(), our_objects(), app.session._trainer.history.nbytes
         print(f"\nsoak {step(app)} steps: RSS {rss0:.1f} -> {rss1:.1f} MB, own objects {objs0} -> {objs1}")
         assert objs1 - objs0 < 20  # one kept frame per draw would be ~2 objects a frame

@@ -263,7 +263,10 @@ async def test_working_folder_deleted_while_running(tmp_path, monkeypatch, settl
         await wait_until(pilot, lambda: app.frame.snapshot.step > 100, what="training")
         shutil.rmtree(work)
         await pilot.press("e")
-        await wait_until(pilot, lambda: len(list(runs_fallback.glob("*.jsonl"))) == 1, what="the export")
+        # The CSV is written after the log: wait for both (a wait that happened to last a second
+        # hid that the test read the folder between the two).
+        await wait_until(pilot, lambda: len(list(runs_fallback.glob("*.jsonl"))) == 1
+                         and len(list(runs_fallback.glob("*.csv"))) == 1, what="the export")
         (exported,) = runs_fallback.glob("*.jsonl")
         assert exported.with_suffix(".csv").exists()
         text = " ".join(str(n.message) for n in app._notifications)
