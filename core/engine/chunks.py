@@ -79,16 +79,7 @@ class ForwardBuffers:
                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Zs, As of the layers for the samples X: views this object overwrites next call."""
         bufs = self._buffers(X.shape[1], [params[f"W{l}"].shape[0] for l in range(1, len(acts) + 1)])
-        Zs, As, A = [], [], X
-        # Huge parameters or inputs overflow to inf/NaN here as in the step: shown, not warned.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for l, (act, (Z, A_buf)) in enumerate(zip(acts, bufs), start=1):
-                np.dot(params[f"W{l}"], A, Z)
-                np.add(Z, params[f"b{l}"], Z)
-                A = act.exact_into(Z, A_buf)
-                Zs.append(Z)
-                As.append(A)
-        return Zs, As
+        return layers_forward(params, acts, X, bufs)
 
     def _buffers(self, m: int, widths: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
         key = (m, *widths)
@@ -98,3 +89,27 @@ class ForwardBuffers:
             self._by_size[key] = [(np.empty((n, m)), np.empty((n, m))) for n in widths]
         return self._by_size[key]
 
+
+
+def layers_forward(params: dict[str, np.ndarray], acts: list, X: np.ndarray,
+                   buffers: list[tuple[np.ndarray, np.ndarray]] | None = None
+                   ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Z[l] = W[l] A[l-1] + b[l] and A[l] = g(Z[l]) for every layer: into new arrays (buffers
+    None: Trainer.forward, whose arrays callers keep), or into each layer's (Z, A) buffers
+    (ForwardBuffers), with the same numbers bit for bit (Activation.exact_into)."""
+    Zs, As, A = [], [], X
+    # Huge parameters or inputs overflow to inf/NaN here as in the step: shown, not warned.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for l, act in enumerate(acts, start=1):
+            W, b = params[f"W{l}"], params[f"b{l}"]
+            if buffers is None:
+                Z = W @ A + b
+                A = act.forward(Z)
+            else:
+                Z, A_buf = buffers[l - 1]
+                np.dot(W, A, Z)
+                np.add(Z, b, Z)
+                A = act.exact_into(Z, A_buf)
+            Zs.append(Z)
+            As.append(A)
+    return Zs, As

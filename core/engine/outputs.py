@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import get_activation
-from .chunks import output_in_chunks
+from .chunks import layers_forward, output_in_chunks
 from .losses import output_cost
 
 
@@ -37,22 +37,13 @@ class Outputs:
         return output_in_chunks(self.forward, X, each=each, chunk_forward=self._forward_chunk, stop=stop)
 
     def _forward_chunk(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        c = self.config
-        acts = [get_activation(c.hidden_activation, c.leaky_slope)] * (self.L - 1)
-        acts.append(get_activation(c.output_activation, c.leaky_slope))
-        return self._chunk_buffers.forward(self.params, acts, X)
+        return self._chunk_buffers.forward(self.params, self._activations(), X)
 
     def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Z[l] and A[l] for every layer at the current parameters (allocates; for display)."""
+        return layers_forward(self.params, self._activations(), X)
+
+    def _activations(self) -> list:
         c = self.config
-        Zs, As = [], []
-        A = X
-        # Huge parameters or inputs overflow to inf/NaN here as in the step: shown, not warned.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for l in range(1, self.L + 1):
-                act = c.output_activation if l == self.L else c.hidden_activation
-                Z = self.params[f"W{l}"] @ A + self.params[f"b{l}"]
-                A = get_activation(act, c.leaky_slope).forward(Z)
-                Zs.append(Z)
-                As.append(A)
-        return Zs, As
+        hidden = get_activation(c.hidden_activation, c.leaky_slope)
+        return [hidden] * (self.L - 1) + [get_activation(c.output_activation, c.leaky_slope)]
