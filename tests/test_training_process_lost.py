@@ -68,7 +68,8 @@ async def test_keys_after_the_training_process_is_killed(tui_app, settle, wait_u
             assert not isinstance(app.screen, CheckScreen)  # nothing opened that would wait forever
         # e exports the kept state from this side
         await pilot.press("e")
-        await wait_until(pilot, lambda: len(list(runs.glob("*.jsonl"))) == 1, what="the export")
+        await wait_until(pilot, lambda: len(list(runs.glob("*.jsonl"))) == 1 and len(list(runs.glob("*.csv"))) == 1,
+                         what="the export (the CSV comes after the log)")
         (exported,) = runs.glob("*.jsonl")
         assert exported.with_suffix(".csv").exists()
         assert read_log(exported).end["step"] == kept and reruns_identically(exported)

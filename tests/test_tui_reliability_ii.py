@@ -263,11 +263,12 @@ async def test_working_folder_deleted_while_running(tmp_path, monkeypatch, settl
         await wait_until(pilot, lambda: app.frame.snapshot.step > 100, what="training")
         shutil.rmtree(work)
         await pilot.press("e")
-        # The CSV is written after the log: wait for both (a wait that happened to last a second
-        # hid that the test read the folder between the two).
+        # The CSV is written after the log, and the notice after both: wait for all three (a
+        # wait that happened to last a second hid that the test could look in between).
         await wait_until(pilot, lambda: len(list(runs_fallback.glob("*.jsonl"))) == 1
                          and len(list(runs_fallback.glob("*.csv"))) == 1, what="the export")
         (exported,) = runs_fallback.glob("*.jsonl")
+        await wait_until(pilot, lambda: exported.name in notice_text(app), what="the export's notice")
         assert exported.with_suffix(".csv").exists()
         text = " ".join(str(n.message) for n in app._notifications)
         assert f"the folder {work} no longer exists; saved under {runs_fallback} instead" in text
