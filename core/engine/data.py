@@ -102,6 +102,8 @@ def prepare(data: Dataset, split: Split, normalize: bool, loss: str = "mse") -> 
     y_mean, y_std = 0.0, 1.0
     if standardises_target(data.Y, loss):
         y_mean, y_std = float(Y.mean()), float(_safe_std(Y, 1)[0, 0])
-    return Prepared((X - x_mean) / x_std, (Y - y_mean) / y_std,
-                    (X_dev - x_mean) / x_std, (Y_dev - y_mean) / y_std,
-                    True, x_mean, x_std, y_mean, y_std)
+    # In place on the copies the indexing made: at 1M samples each temporary is 8 MB a row.
+    for A, mean, std in ((X, x_mean, x_std), (Y, y_mean, y_std), (X_dev, x_mean, x_std), (Y_dev, y_mean, y_std)):
+        A -= mean
+        A /= std
+    return Prepared(X, Y, X_dev, Y_dev, True, x_mean, x_std, y_mean, y_std)
