@@ -6,9 +6,11 @@ stops when the app closes it or goes away (its command pipe reaches end-of-file)
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
+import sys
 import threading
 import traceback
 from dataclasses import replace
@@ -18,12 +20,14 @@ from core.engine.trainer import Trainer
 
 from ..protocol import Frame
 from .checkpoint import Sender, resume_session
+from .handoff import recv_object
 from .loop import Session
 
 
-def child_main(trainer: Trainer, commands, out, fps: float, options: dict | None = None) -> None:
-    """Own the trainer: the Session loop in this process's main thread, commands read in
-    another, then (after close) save requests until told to exit or the app goes away."""
+def child_main(trainer_conn, commands, out, fps: float, options: dict | None = None) -> None:
+    """Own the trainer (read from `trainer_conn`, handoff.py): the Session loop in this
+    process's main thread, commands read in another, then (after close) save requests until
+    told to exit or the app goes away."""
     # Signals from the terminal (Ctrl+C, a closed window) go to the app, which asks us to save
     # before it ends: a process group of our own keeps them from reaching us first. SIGTERM
     # aimed at this process still ends it (multiprocessing's clean-up at exit relies on that).
@@ -34,6 +38,15 @@ def child_main(trainer: Trainer, commands, out, fps: float, options: dict | None
     for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     _silence_output()
+    try:
+        trainer: Trainer = recv_object(trainer_conn)
+    except (EOFError, OSError):
+        return  # the app went before it handed the trainer over
+    except Exception as e:  # (out of memory, say) the app shows why; it still has the data
+        _report(out, e)
+        return
+    finally:
+        trainer_conn.close()
     send_lock = threading.Lock()
     gone = threading.Event()   # the app's end of a pipe is closed: nobody to talk to
 
@@ -98,6 +111,13 @@ def child_main(trainer: Trainer, commands, out, fps: float, options: dict | None
             emit(("saved", *_save(session, Path(msg[1]))))
 
 
+def _report(out, e: BaseException) -> None:
+    try:
+        out.send(("error", f"{e.__class__.__name__}: {e}", traceback.format_exc()))
+    except (OSError, ValueError):
+        pass  # the app is gone too
+
+
 def _save(session: Session, directory: Path) -> tuple[str | None, str | None]:
     try:
         path = session.save_unsaved(directory, timeout=1.0)
@@ -118,3 +138,18 @@ def _silence_output() -> None:
         os.close(devnull)
     except OSError:
         pass
+
+
+@contextlib.contextmanager
+def stderr_for_children():
+    """Starting a process also starts multiprocessing's resource tracker, which is handed
+    sys.stderr's file descriptor; inside a Textual app sys.stderr is a capture object with no
+    real descriptor (the start fails with "bad value(s) in fds_to_keep"). It gets /dev/null
+    instead, which also keeps any message of its own off the app's screen."""
+    saved = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            yield
+        finally:
+            sys.stderr = saved

@@ -5,7 +5,8 @@ story's tiny arrays, so drawing ~10 frames a second cost training most of its sp
 waited behind training chunks. Here a child process owns the Trainer and runs the very same
 `Session` loop; the app's side only moves pickled objects through two pipes:
 
-    parent → child   ("cmd", Command) | ("close",) | ("save", folder) | ("exit",)
+    parent → child   first, on a pipe of its own: the trainer (handoff.py, its arrays uncopied)
+                     then ("cmd", Command) | ("close",) | ("save", folder) | ("exit",)
     child → parent   ("frame", Frame) | ("notice", Notice) | ("stopped",) | ("error", text, traceback)
                      | ("saved", path or None, error or None) | ("checkpoint", Checkpoint)
 
@@ -24,10 +25,8 @@ app can copy a lock held by another thread into the child.
 """
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
 import os
-import sys
 import threading
 import time
 from pathlib import Path
@@ -39,7 +38,8 @@ from core.engine.trainer import Trainer
 
 from ..protocol import Command, Frame, Notice
 from .checkpoint import Keeper
-from .child import child_main
+from .handoff import send_object
+from .child import child_main, stderr_for_children
 from .loop import Session
 from .memory import release_freed_memory
 from .pacing import Pacer
@@ -144,21 +144,36 @@ class ProcessSession(Recovery):
             if self._closed.is_set():
                 return
             self._loop_done.clear()
-            self._preview(self._trainer)  # before start(), which waits for the new interpreter
-            release_freed_memory()        # the preview's arrays, before pickling adds its own
+            # The child first, without the trainer: it imports NumPy (~0.4 s) while this side
+            # draws the preview, and is ready for the trainer (and the keys pressed) after it.
+            trainer_recv, trainer_send = self._ctx.Pipe(duplex=False)
             self._process = self._ctx.Process(
                 target=child_main, name="tui-trainer-training", daemon=True,
-                args=(self._trainer, self._cmd_recv, self._out_send, self._fps, self._options))
-            with _stderr_for_children():
+                args=(trainer_recv, self._cmd_recv, self._out_send, self._fps, self._options))
+            with stderr_for_children():
                 self._process.start()
         try:
-            self._trainer = None      # the child has it: the app keeps only the data (Keeper)
-            release_freed_memory()    # the trainer's own arrays and the pickle, freed just now
-            self._cmd_recv.close()   # the child's ends: only the child may hold them now, so
-            self._out_send.close()   # each side sees end-of-file when the other one goes
+            for end in (trainer_recv, self._cmd_recv, self._out_send):
+                end.close()  # the child's ends: only it may hold them, so each side sees
+                             # end-of-file when the other one goes
+            self._preview(self._trainer)
+            release_freed_memory()      # the preview's arrays
+            self._hand_over(trainer_send)
+            release_freed_memory()      # the trainer's buffers and closure, freed just now
             self._relay(cancelled)
         finally:
             self._loop_done.set()
+
+    def _hand_over(self, conn) -> None:
+        """The trainer to the child (handoff.py: its arrays uncopied); then the app keeps only
+        the data (Keeper). A child already gone is found by _relay, which says how it ended."""
+        try:
+            send_object(conn, self._trainer)
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+        self._trainer = None
 
     # Above this a snapshot takes longer than the child's start. At 1M samples it is ~0.6 s
     # (evaluated on every sample; the per-sample arrays that cross are a subset) against ~1.9 s
@@ -275,18 +290,3 @@ class ProcessSession(Recovery):
         if error:
             raise OSError(error)
         return None if path is None else Path(path)
-
-
-@contextlib.contextmanager
-def _stderr_for_children():
-    """Starting a process also starts multiprocessing's resource tracker, which is handed
-    sys.stderr's file descriptor; inside a Textual app sys.stderr is a capture object with no
-    real descriptor (the start fails with "bad value(s) in fds_to_keep"). It gets /dev/null
-    instead, which also keeps any message of its own off the app's screen."""
-    saved = sys.stderr
-    with open(os.devnull, "w") as devnull:
-        sys.stderr = devnull
-        try:
-            yield
-        finally:
-            sys.stderr = saved
