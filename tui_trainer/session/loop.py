@@ -102,7 +102,7 @@ class Session(Watching, Handlers):
             # On a large dataset the findings take seconds: the first frame goes out without
             # them, and they follow as after a key.
             owed = self._trainer.m > LIGHT_START_SAMPLES  # paused: a frame went out without its findings
-            owed = not self._publish(force_findings=not owed, light=owed) or owed
+            owed = not self._publish(force_findings=not owed, light=owed, first=True) or owed
             while not (self._closed.is_set() or cancelled()):
                 changed = self._drain(block=not self._running,
                                       timeout=self._quiet() if owed else 0.1)
@@ -184,33 +184,36 @@ class Session(Watching, Handlers):
         behind them: the quiet grows with their cost."""
         return min(max(self.FINDINGS_QUIET, self.QUIET_PER_COST * self._findings_cost), self.QUIET_MOST)
 
-    def _publish(self, force_findings: bool, light: bool = False) -> bool:
+    def _publish(self, force_findings: bool, light: bool = False, first: bool = False) -> bool:
         """Hand the UI a frame now: a change (a key's effect) never waits for the pacer.
         light: without new findings (a key's frame; they can take far longer than the frame).
         False: no frame, because a key came while the findings trained their copies (~100 ms
         after a change), or while a periodic frame's pass over a large dataset ran (~40 ms at
         1M samples): the key goes first, and the findings are tried again after it. A key's own
-        frame (light) is not given up: under keys held down it is the only one drawn."""
+        frame (light) is not given up: under keys held down it is the only one drawn. The first
+        frame is, though: the app shows its own preview meanwhile (process.py), and a key
+        pressed on that preview waited ~180 ms at 1M samples for a frame it supersedes."""
         now = time.monotonic()
         large = self._trainer.m > LIGHT_START_SAMPLES
+        give_way = not light or first
         with_findings = not light and self._findings_rate.take(now, force=force_findings)
         t0 = time.perf_counter()
         try:
             snap = take_snapshot(self._trainer, with_findings=with_findings and self._with_findings,
                                  previous_findings=self._findings, table_view=self._table_view,
-                                 interrupted=None if light else self._key_waiting)
+                                 interrupted=self._key_waiting if give_way else None)
         except Abandoned:  # also the findings' cures.Interrupted
             return False
-        if not light and large and self._key_waiting():
+        if give_way and large and self._key_waiting():
             # On large data the rest (live diagnostics, next step) costs tens of ms that the
             # key's frame, which supersedes this one, would wait for.
             return False
         try:  # on large data its costly parts (~45-180 ms each at 1M) give way to a key too
             diag = self._diag.refresh(self._trainer, full=with_findings, running=self._running, now=now,
-                                      light=light, stop=self._key_waiting if large and not light else None)
+                                      light=light, stop=self._key_waiting if large and give_way else None)
         except Abandoned:
             return False
-        fields = self._watch_fields(with_findings, diag)
+        fields = self._watch_fields(with_findings, diag, light=light and large)
         if with_findings:
             self._findings = snap.findings
             self._findings_cost = time.perf_counter() - t0

@@ -97,11 +97,14 @@ class Watching:
             self._notice(f"Paused: {trouble.text}. r goes on, p stops pausing", "warning")
 
     # ---- what the frame carries ------------------------------------------------------------
-    def _next_step(self, refresh: bool, diag) -> NextStep | None:
-        if refresh or self._next is None:
+    def _next_step(self, refresh: bool, diag, light: bool) -> NextStep | None:
+        # A light frame (a key's, on large data) does not start the chain: ~40 ms at 1M
+        # samples that the key would wait for. Until the findings' frame brings it, the screen
+        # shows no next step, as on the preview.
+        if refresh or (self._next is None and not light):
             self._next = next_step(self._trainer, evaluate(self._trainer), diag.curvature)
         return self._next
 
-    def _watch_fields(self, refresh: bool, diag) -> dict:
+    def _watch_fields(self, refresh: bool, diag, light: bool = False) -> dict:
         return {"trouble": self._trouble, "pause_on_trouble": self._pause_on_trouble,
-                "pace": self._pace.pace, "next_step": self._next_step(refresh, diag)}
+                "pace": self._pace.pace, "next_step": self._next_step(refresh, diag, light)}

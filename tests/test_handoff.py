@@ -1,0 +1,119 @@
+"""Issue 17 (1M rows): the trainer crosses to the training process with its arrays uncopied
+(session/handoff.py), after the child has started; and on large data the child's first frame
+gives way to a key pressed on the app's preview."""
+from __future__ import annotations
+
+import collections
+import pickle
+
+import numpy as np
+
+from core.engine.config import TrainConfig
+from core.engine.data import Dataset
+from core.engine.trainer import Trainer
+from tui_trainer import protocol as P
+from tui_trainer.session.handoff import recv_object, send_object
+from tui_trainer.session.loop import LIGHT_START_SAMPLES, Session
+
+
+class Wire:
+    """Both ends of a Connection in one object: what was sent, in order, and each size."""
+
+    def __init__(self) -> None:
+        self.messages: collections.deque = collections.deque()
+        self.sizes: list[int] = []
+
+    def send(self, obj) -> None:
+        self.messages.append(pickle.dumps(obj))
+        self.sizes.append(len(self.messages[-1]))
+
+    def send_bytes(self, buf) -> None:
+        self.messages.append(bytes(buf))
+        self.sizes.append(len(self.messages[-1]))
+
+    def recv(self):
+        return pickle.loads(self.messages.popleft())
+
+    def recv_bytes(self) -> bytes:
+        return self.messages.popleft()
+
+    def recv_bytes_into(self, buf: bytearray) -> int:
+        data = self.messages.popleft()
+        buf[:len(data)] = data
+        return len(data)
+
+
+def large_trainer(m: int = 20_000) -> Trainer:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (1, m))
+    return Trainer(TrainConfig(hidden=(4,), lr=0.01, dev_fraction=0.2), Dataset(X, 2 * X + 1 + 0.1 * rng.normal(size=(1, m))))
+
+
+def test_the_trainer_arrives_whole_and_trains_as_the_original():
+    t = large_trainer()
+    t.run(3)
+    wire = Wire()
+    send_object(wire, t)
+    got = recv_object(wire)
+    assert not wire.messages
+    assert np.array_equal(got.dataset.X, t.dataset.X) and np.array_equal(got.split.dev_idx, t.split.dev_idx)
+    assert got.dataset.X.flags.writeable and got.flat.theta.flags.writeable
+    t.run(5)
+    got.run(5)
+    assert np.array_equal(got.flat.theta, t.flat.theta) and got.step_count == t.step_count == 8
+
+
+def test_the_arrays_go_as_their_own_messages_not_inside_one_pickle():
+    t = large_trainer()
+    data_bytes = t.dataset.X.nbytes + t.dataset.Y.nbytes
+    wire = Wire()
+    send_object(wire, t)
+    stream = wire.sizes[1]   # the pickle itself (after the list of sizes)
+    assert stream < data_bytes / 4, (stream, data_bytes)
+    assert t.dataset.X.nbytes in wire.sizes[2:] and t.dataset.Y.nbytes in wire.sizes[2:]
+
+
+def session_on(t: Trainer, frames: list) -> Session:
+    return Session(t, frames.append, lambda n: None, pause_on_trouble=False)
+
+
+def test_on_large_data_the_first_frame_gives_way_to_a_waiting_key():
+    t = large_trainer(2 * LIGHT_START_SAMPLES)
+    frames: list = []
+    s = session_on(t, frames)
+    s._key_waiting = lambda: True
+    assert s._publish(force_findings=False, light=True, first=True) is False and not frames
+    assert s._publish(force_findings=False, light=True) is True   # a key's frame is never given up
+    assert len(frames) == 1 and not frames[0].fresh
+    # ...and it does not start the cure chain (~40 ms at 1M samples): the findings bring it
+    assert frames[0].next_step is None
+
+
+def test_on_large_data_the_first_frame_goes_out_when_no_key_waits():
+    frames: list = []
+    s = session_on(large_trainer(2 * LIGHT_START_SAMPLES), frames)
+    assert s._publish(force_findings=False, light=True, first=True) is True and len(frames) == 1
+    assert frames[0].next_step is None and not frames[0].fresh
+    assert s._publish(force_findings=True) is True   # the findings' frame, owed after it
+    assert frames[-1].fresh and frames[-1].next_step is not None
+
+
+def test_the_session_answers_a_key_sent_before_it_started():
+    """A key pressed on the preview reaches a session whose first frame gave way to it: its
+    frame (one step later) comes first, and then the owed findings."""
+    frames: list = []
+    s = session_on(large_trainer(2 * LIGHT_START_SAMPLES), frames)
+    s.send(P.Command(P.STEP, 1))
+    import threading
+    th = threading.Thread(target=s.run_loop, daemon=True)
+    th.start()
+    try:
+        deadline = 200
+        while not any(f.fresh for f in frames) and deadline:
+            th.join(0.05)
+            deadline -= 1
+    finally:
+        s.close()
+        th.join(5)
+    assert frames[0].applied == 1 and frames[0].snapshot.step == 1   # no frame before the key's
+    assert any(f.fresh for f in frames)
