@@ -60,7 +60,9 @@ def one(path: str, keys: int) -> dict:
     from tui_trainer.cli import build_parser
     from tui_trainer.commands.common import make_trainer
     from tui_trainer.data_defaults import tui_options
+    from tui_trainer.session.memory import map_large_blocks
     args = build_parser().parse_args(["--data", path])
+    map_large_blocks()  # as cli.launch_tui does before loading
     trainer = make_trainer(args)
     options = tui_options(args)
     loaded = time.perf_counter() - t_load
@@ -123,6 +125,7 @@ def one(path: str, keys: int) -> dict:
             await asyncio.sleep(1.0)
             lr = [await key(pilot, k) for k in ("plus", "minus") * (keys // 2)]
             stop = await key(pilot, "r", lambda f: not f.running)
+            out["first_key_ms"] = 1000 * space[0]   # pressed on the preview: waits for the child
             out["space_ms"] = sorted(1000 * s for s in space)
             out["lr_ms"] = sorted(1000 * s for s in lr)
             out["pause_ms"] = 1000 * stop
@@ -143,7 +146,8 @@ def summary(r: dict) -> str:
     return (f"{r['rows']:>9,} rows ({r['csv_mb']:.0f} MB CSV, {r['data_mb']:.0f} MB as float64), load "
             f"{r['load_s']:.1f}: load {r['load_s']:.2f} s; first frame {r['first_frame_from_load_s']:.2f} s "
             f"from loading ({r['first_frame_from_app_s']:.2f} s from the app's start); space "
-            f"{med(r['space_ms']):.0f} ms median, {max(r['space_ms']):.0f} max; +/- while training "
+            f"{med(r['space_ms']):.0f} ms median, {max(r['space_ms']):.0f} max, first key "
+            f"{r.get('first_key_ms', float('nan')):.0f}; +/- while training "
             f"{med(r['lr_ms']):.0f} ms median, {max(r['lr_ms']):.0f} max; pause {r['pause_ms']:.0f} ms; "
             f"app RSS {r['app_rss_mb']:.0f} MB (peak {r['app_peak_rss_mb']:.0f}), training process "
             f"{r['training_rss_mb']:.0f} MB")

@@ -107,6 +107,8 @@ def launch_tui(args) -> int:
     from .commands.common import make_trainer
     from .data_defaults import tui_options
     from .problem_options import with_view_hint
+    from .session.memory import map_large_blocks
+    map_large_blocks()  # before the data is loaded: its blocks go back when freed (memory.py)
     if args.model is not None:
         from .own_model import own_tui
         trainer, options = own_tui(args)
