@@ -117,3 +117,26 @@ def test_the_session_answers_a_key_sent_before_it_started():
         th.join(5)
     assert frames[0].applied == 1 and frames[0].snapshot.step == 1   # no frame before the key's
     assert any(f.fresh for f in frames)
+
+
+def test_a_widened_pipe_takes_a_large_frame_before_the_app_reads_it():
+    """A frame at 1M samples (~350 KB) and the state after it (~1.5 MB) went through a 64 KB
+    pipe: the training process waited in write() for the app's relay thread to read."""
+    import multiprocessing as mp
+    import threading
+
+    import pytest
+
+    from tui_trainer.session.handoff import widen_pipe
+    recv, send = mp.get_context("spawn").Pipe(duplex=False)
+    try:
+        if not widen_pipe(recv):
+            pytest.skip("this system cannot widen a pipe")
+        writer = threading.Thread(target=send.send_bytes, args=(bytes(900_000),), daemon=True)
+        writer.start()
+        writer.join(5.0)
+        assert not writer.is_alive()   # all of it in the pipe, nobody reading yet
+        assert len(recv.recv_bytes()) == 900_000
+    finally:
+        recv.close()
+        send.close()

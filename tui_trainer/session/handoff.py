@@ -14,6 +14,7 @@ the child, shows its preview frame while the child imports NumPy, then hands the
 """
 from __future__ import annotations
 
+import fcntl
 import pickle
 
 
@@ -43,3 +44,24 @@ def _recv_into(conn, size: int) -> bytearray:
     buf = bytearray(size)
     conn.recv_bytes_into(buf)
     return buf
+
+
+# A frame at 1M samples pickles to ~350 KB and the state sent after a key's frame
+# (checkpoint.py) to ~1.5 MB, through a pipe that holds 64 KB: the training process sat ~11 ms
+# a frame in write() until the app's relay thread, sharing the app's GIL with the screen, had
+# read it all, and a key pressed meanwhile waited. Linux lets a pipe hold up to
+# /proc/sys/fs/pipe-max-size (1 MB unless raised) without privileges.
+PIPE_BYTES = 1 << 20
+
+
+def widen_pipe(conn, size: int = PIPE_BYTES) -> bool:
+    """Let the pipe behind `conn` hold `size` bytes (Linux; elsewhere, or when refused, it
+    keeps its size). True when it took."""
+    setsz = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setsz is None:
+        return False
+    try:
+        fcntl.fcntl(conn.fileno(), setsz, size)
+    except OSError:
+        return False
+    return True

@@ -38,7 +38,7 @@ from core.engine.trainer import Trainer
 
 from ..protocol import Command, Frame, Notice
 from .checkpoint import Keeper
-from .handoff import send_object
+from .handoff import send_object, widen_pipe
 from .child import child_main, stderr_for_children
 from .loop import Session
 from .memory import release_freed_memory
@@ -98,6 +98,7 @@ class ProcessSession(Recovery):
         self._ctx = mp.get_context(context)
         self._cmd_recv, self._cmd_send = self._ctx.Pipe(duplex=False)
         self._out_recv, self._out_send = self._ctx.Pipe(duplex=False)
+        widen_pipe(self._out_recv)
         self._send_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._closed = threading.Event()
