@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.diagnosis.accuracy import accuracy, binary_targets
+from core.diagnosis.accuracy import accuracy
 from core.text import printable
 from core.diagnosis.safe_rate import safe_rate
 from core.engine.config import DEFAULT_LR, TrainConfig
-from core.engine.data import Dataset
+from core.engine.data import Dataset, binary_targets
 from core.engine.trainer import Trainer
 
 from .protocol import Notice

@@ -19,10 +19,6 @@ class Accuracy:
     dev: float | None   # None without a dev split
 
 
-def binary_targets(Y: np.ndarray) -> bool:
-    return Y.size > 0 and bool(np.isin(Y, (0.0, 1.0)).all())
-
-
 def _share_right(trainer, X: np.ndarray, Y: np.ndarray) -> float:
     # 0/1 targets are never standardised (core.engine.data.standardises_target): Y is as given.
     d = trainer.data
@@ -34,7 +30,7 @@ def _share_right(trainer, X: np.ndarray, Y: np.ndarray) -> float:
 def accuracy(trainer) -> Accuracy | None:
     """Train and dev accuracy, or None when the targets are not all 0 or 1."""
     ds = trainer.dataset
-    if not binary_targets(ds.Y):
+    if not ds.binary:
         return None
     d = trainer.data
     dev = _share_right(trainer, d.X_dev, d.Y_dev) if d.has_dev else None

@@ -3,6 +3,7 @@ standardisation. No file I/O here: CSV parsing lives in `csv_data.py`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -24,6 +25,12 @@ class Dataset:
     @property
     def m(self) -> int:
         return self.X.shape[1]
+
+    @cached_property
+    def binary(self) -> bool:
+        """Every target 0 or 1 (binary_targets). Read with every frame (the accuracy), ~1.5 ms
+        at 1M samples: once per dataset, whose arrays are never written after loading."""
+        return binary_targets(self.Y)
 
     @property
     def n_x(self) -> int:
@@ -84,11 +91,16 @@ def _safe_std(a: np.ndarray, axis: int) -> np.ndarray:
     return np.where(s > 0, s, 1.0)  # a constant column would divide by zero
 
 
+def binary_targets(Y: np.ndarray) -> bool:
+    """Every target 0 or 1: a classification, where accuracy means something."""
+    return Y.size > 0 and bool(((Y == 0.0) | (Y == 1.0)).all())
+
+
 def standardises_target(Y: np.ndarray, loss: str = "mse") -> bool:
     """Whether --normalize standardises Y as well as X. Never for cross-entropy, whose targets
     are probabilities in [0, 1], nor for any 0/1 target: standardised it becomes −0.94/1.06
     (say), which no sigmoid reaches and no log of a probability accepts."""
-    return loss != "bce" and not np.isin(Y, (0.0, 1.0)).all()
+    return loss != "bce" and not (Y.size == 0 or binary_targets(Y))
 
 
 def prepare(data: Dataset, split: Split, normalize: bool, loss: str = "mse") -> Prepared:

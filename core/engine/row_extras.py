@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .chunked_step import step_output
+from .data import binary_targets
 from .penalty import make_regularizer, with_penalty
 
 if TYPE_CHECKING:
@@ -19,11 +20,6 @@ if TYPE_CHECKING:
 THRESHOLD = 0.5
 
 WriteRow = Callable[[np.ndarray, float], bool]
-
-
-def binary_targets(Y: np.ndarray) -> bool:
-    """Every target 0 or 1: accuracy means something."""
-    return Y.size > 0 and bool(np.isin(Y, (0.0, 1.0)).all())
 
 
 def extend_row_writer(t: Trainer, write_row: WriteRow) -> WriteRow:

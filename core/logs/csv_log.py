@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from ..files import open_for_writing, write_atomic
-from ..engine.row_extras import binary_targets
+from ..engine.data import binary_targets
 from ..engine.trainer import StepRecord, Trainer
 
 
