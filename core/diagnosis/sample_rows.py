@@ -82,6 +82,28 @@ class Gathered:
         return self.values[self.rows].astype(dtype or float)
 
 
+class SplitPositions:
+    """Of n rows, train rows then dev rows: each row's column in its split (`position`) and
+    whether it is a dev row (`dev`), made only for the rows read (the two arrays of all rows
+    cost ~2 ms a frame at 1M samples). `dev` answers sum() and shape as its array would."""
+
+    def __init__(self, m_train: int, n: int) -> None:
+        self.m_train, self.n = m_train, n
+        self.position = _Lazy(lambda p: np.where(p < m_train, p, p - m_train))
+        self.dev = _Lazy(lambda p: p >= m_train, total=n - m_train, shape=(n,))
+
+
+class _Lazy:
+    def __init__(self, at, total: int = 0, shape: tuple = ()) -> None:
+        self._at, self._total, self.shape = at, total, shape
+
+    def __getitem__(self, pick) -> np.ndarray:
+        return self._at(np.asarray(pick))
+
+    def sum(self) -> int:
+        return self._total
+
+
 def _order(keep: np.ndarray | None, err: np.ndarray | None, worst_first: bool, upto: int, n: int) -> np.ndarray:
     """Row numbers kept of n, worst first when asked; only the first `upto` need to be in order."""
     rows = np.flatnonzero(keep) if keep is not None else np.arange(n)
@@ -132,9 +154,10 @@ def sample_rows(trainer: Trainer, ev: Evaluation, view: TableView | None = None)
     rows_of = join(split.train_idx, split.dev_idx[:m_dev])
     z = join(ev.Z_L[0], z_dev)
     relu_out = ev.output_can_die
+    split_at = SplitPositions(m_train, m_train + m_dev)
     return select(
-        view or TableView(), rows_of, join(np.arange(m_train), np.arange(m_dev)),
-        np.arange(m_train + m_dev) >= m_train, Gathered(ds.X[0], rows_of), Gathered(ds.Y[0], rows_of),
+        view or TableView(), rows_of, split_at.position, split_at.dev,
+        Gathered(ds.X[0], rows_of), Gathered(ds.Y[0], rows_of),
         join(np.asarray(ev.y_hat, dtype=float), y_hat_dev), z,
         (z <= 0) if relu_out else np.zeros(z.shape[0], dtype=bool), bool(d.normalize),
         float(d.y_to_original(np.zeros((1, 1)))[0, 0]) if relu_out else None)
