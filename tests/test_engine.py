@@ -192,3 +192,14 @@ def test_history_memory_is_bounded_for_long_runs():
     assert len(rows) <= 64 + 32
     steps = rows[:, t.history.col["step"]]
     assert steps[0] == 0 and steps[-1] == 4999 and np.all(np.diff(steps) > 0)
+
+
+def test_binary_targets_are_every_target_0_or_1_and_the_dataset_answers_once():
+    from core.engine.data import Dataset, binary_targets
+    assert binary_targets(np.array([[0.0, 1.0, -0.0, 1.0]]))
+    assert not binary_targets(np.array([[0.0, 1.0, 0.5]]))
+    assert not binary_targets(np.array([[0.0, np.nan]]))
+    assert not binary_targets(np.zeros((1, 0)))
+    ds = Dataset(np.zeros((1, 3)), np.array([[0.0, 1.0, 1.0]]))
+    assert ds.binary and "binary" in vars(ds)   # cached: read with every frame
+

@@ -57,6 +57,9 @@ def test_dead_only_and_worst_first_cover_train_and_dev():
     err = np.abs(worst.y_hat - worst.y)
     assert np.all(np.diff(err) <= 0)
     assert err[0] == np.max(np.abs(ref["y_hat"] - ref["y"]))
+    assert worst.dev.any() and not worst.dev.all()
+    for i, pos, dev in zip(worst.index, worst.position, worst.dev):  # made for these rows only
+        assert (t.split.dev_idx if dev else t.split.train_idx)[pos] == i
 
 
 def test_a_dead_sample_is_what_relus_zero_maps_back_to():
