@@ -61,8 +61,10 @@ def one(path: str, keys: int) -> dict:
     from tui_trainer.commands.common import make_trainer
     from tui_trainer.data_defaults import tui_options
     from tui_trainer.session.memory import map_large_blocks
+    from tui_trainer.session.starting import start_fork_server
     args = build_parser().parse_args(["--data", path])
     map_large_blocks()  # as cli.launch_tui does before loading
+    start_fork_server()
     trainer = make_trainer(args)
     options = tui_options(args)
     loaded = time.perf_counter() - t_load

@@ -108,7 +108,9 @@ def launch_tui(args) -> int:
     from .data_defaults import tui_options
     from .problem_options import with_view_hint
     from .session.memory import map_large_blocks
+    from .session.starting import start_fork_server
     map_large_blocks()  # before the data is loaded: its blocks go back when freed (memory.py)
+    start_fork_server()  # and the training process's Python starts while the data loads
     if args.model is not None:
         from .own_model import own_tui
         trainer, options = own_tui(args)

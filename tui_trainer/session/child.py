@@ -6,11 +6,9 @@ stops when the app closes it or goes away (its command pipe reaches end-of-file)
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import queue
 import signal
-import sys
 import threading
 import traceback
 from dataclasses import replace
@@ -138,18 +136,3 @@ def _silence_output() -> None:
         os.close(devnull)
     except OSError:
         pass
-
-
-@contextlib.contextmanager
-def stderr_for_children():
-    """Starting a process also starts multiprocessing's resource tracker, which is handed
-    sys.stderr's file descriptor; inside a Textual app sys.stderr is a capture object with no
-    real descriptor (the start fails with "bad value(s) in fds_to_keep"). It gets /dev/null
-    instead, which also keeps any message of its own off the app's screen."""
-    saved = sys.stderr
-    with open(os.devnull, "w") as devnull:
-        sys.stderr = devnull
-        try:
-            yield
-        finally:
-            sys.stderr = saved

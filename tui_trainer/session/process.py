@@ -21,7 +21,8 @@ Should the child be killed, nothing it reported is lost: a checkpoint comes befo
 training process at the last θ the screen showed (`successor`).
 
 The child is started with 'spawn' (or 'forkserver'), never 'fork': forking a threaded Textual
-app can copy a lock held by another thread into the child.
+app can copy a lock held by another thread into the child. The app itself uses the fork
+server (starting.py).
 """
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ from core.engine.trainer import Trainer
 from ..protocol import Command, Frame, Notice
 from .checkpoint import Keeper
 from .handoff import send_object, widen_pipe
-from .child import child_main, stderr_for_children
+from . import starting
+from .child import child_main
 from .loop import Session
 from .memory import release_freed_memory
 from .pacing import Pacer
@@ -86,7 +88,7 @@ class ProcessSession(Recovery):
     STOP_TIMEOUT = 10.0     # after close(), how long the child may take to answer before it is ended
 
     def __init__(self, trainer: Trainer, on_frame: Callable[[Frame], None],
-                 on_notice: Callable[[Notice], None], fps: float = 10.0, context: str = "spawn",
+                 on_notice: Callable[[Notice], None], fps: float = 10.0, context: str | None = None,
                  options: dict | None = None):
         self._trainer: Trainer | None = trainer   # handed to the child at start, then dropped
         self._keeper = Keeper(trainer)           # the child's newest state, should it be killed
@@ -95,7 +97,7 @@ class ProcessSession(Recovery):
         self._on_frame = on_frame
         self._on_notice = on_notice
         self._fps = fps
-        self._ctx = mp.get_context(context)
+        self._ctx = mp.get_context(context or starting.START_METHOD)
         self._cmd_recv, self._cmd_send = self._ctx.Pipe(duplex=False)
         self._out_recv, self._out_send = self._ctx.Pipe(duplex=False)
         widen_pipe(self._out_recv)
@@ -151,30 +153,25 @@ class ProcessSession(Recovery):
             self._process = self._ctx.Process(
                 target=child_main, name="tui-trainer-training", daemon=True,
                 args=(trainer_recv, self._cmd_recv, self._out_send, self._fps, self._options))
-            with stderr_for_children():
+            with starting.stderr_for_children():
                 self._process.start()
         try:
             for end in (trainer_recv, self._cmd_recv, self._out_send):
                 end.close()  # the child's ends: only it may hold them, so each side sees
                              # end-of-file when the other one goes
+            # The trainer crosses while the preview is drawn (both only read it): at 1M samples
+            # the child, forked from a fork server (starting.py) and ready long before the
+            # preview's ~180 ms are over, spends ~120 ms reading and setting it up.
+            sending = threading.Thread(target=_hand_over, args=(trainer_send, self._trainer),
+                                       name="trainer-handoff", daemon=True)
+            sending.start()
             self._preview(self._trainer)
-            release_freed_memory()      # the preview's arrays
-            self._hand_over(trainer_send)
-            release_freed_memory()      # the trainer's buffers and closure, freed just now
+            sending.join()
+            self._trainer = None        # the child has it: the app keeps only the data (Keeper)
+            release_freed_memory()      # the preview's arrays, the trainer's buffers and closure
             self._relay(cancelled)
         finally:
             self._loop_done.set()
-
-    def _hand_over(self, conn) -> None:
-        """The trainer to the child (handoff.py: its arrays uncopied); then the app keeps only
-        the data (Keeper). A child already gone is found by _relay, which says how it ended."""
-        try:
-            send_object(conn, self._trainer)
-        except (OSError, ValueError):
-            pass
-        finally:
-            conn.close()
-        self._trainer = None
 
     # Above this a snapshot takes longer than the child's start. At 1M samples it is ~0.6 s
     # (evaluated on every sample; the per-sample arrays that cross are a subset) against ~1.9 s
@@ -291,3 +288,14 @@ class ProcessSession(Recovery):
         if error:
             raise OSError(error)
         return None if path is None else Path(path)
+
+
+def _hand_over(conn, trainer: Trainer) -> None:
+    """The trainer to the child (handoff.py: its arrays uncopied). A child already gone is
+    found by ProcessSession._relay, which says how it ended."""
+    try:
+        send_object(conn, trainer)
+    except (OSError, ValueError):
+        pass
+    finally:
+        conn.close()
