@@ -140,3 +140,24 @@ def test_a_widened_pipe_takes_a_large_frame_before_the_app_reads_it():
     finally:
         recv.close()
         send.close()
+
+
+def test_the_baseline_gives_way_to_a_key_and_keeps_nothing():
+    """The findings' first frame at 1M samples spent ~180 ms fitting the polynomial baseline
+    (bias_variance), with a key waiting: it now stops between degrees."""
+    import pytest
+
+    from core.diagnosis.bias_variance import _CACHE, baseline_for, bias_variance
+    from core.diagnosis.evaluation import evaluate
+    from core.engine.chunks import Abandoned
+    t = large_trainer()
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 2   # a key comes after the second degree
+    with pytest.raises(Abandoned):
+        bias_variance(t, evaluate(t), stop=stop)
+    assert id(t.data) not in {k[0] for k in _CACHE}
+    whole = bias_variance(t, evaluate(t))
+    assert whole.baseline is not None and baseline_for(t) is whole.baseline

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.chunks import Abandoned
 from .baseline import _monomials, fit_baseline
 from ..engine.losses import cross_entropy_from_logits
 
@@ -131,11 +132,13 @@ def _logistic(X, Y, X_dev, Y_dev) -> Baseline | None:
                     f"the features as they are; {FOLDS}-fold cross-validation on the training split")
 
 
-def _polynomial(X, Y, X_dev, Y_dev, j_mean: float) -> Baseline | None:
+def _polynomial(X, Y, X_dev, Y_dev, j_mean: float, stop=None) -> Baseline | None:
     m = X.shape[1]
     Xc, Yc = _cv_subset(X, Y)
     scored = []
     for deg in DEGREES:
+        if stop is not None and stop():  # each degree's folds: ~30 ms at 1M samples
+            raise Abandoned
         n_terms = len(_monomials(X.shape[0], deg))
         if n_terms * SAMPLES_PER_TERM > m or n_terms * m > MAX_CELLS:
             break
@@ -151,6 +154,8 @@ def _polynomial(X, Y, X_dev, Y_dev, j_mean: float) -> Baseline | None:
         return None
     best = min(cv for _, _, cv in scored)
     deg, n_terms, cv = next(s for s in scored if s[2] <= best + 1e-9 * j_mean)
+    if stop is not None and stop():
+        raise Abandoned
     fit = fit_baseline(X, Y, deg, X_dev, Y_dev)
     cv = 0.0 if cv < 1e-12 * j_mean else cv  # an exact fit leaves rounding residue only
     return Baseline("polynomial", deg, n_terms, fit.train_loss, cv, fit.dev_loss,
@@ -159,11 +164,12 @@ def _polynomial(X, Y, X_dev, Y_dev, j_mean: float) -> Baseline | None:
 
 
 def generalising_baseline(X: np.ndarray, Y: np.ndarray, X_dev: np.ndarray, Y_dev: np.ndarray,
-                          loss: str, j_mean: float) -> Baseline | None:
-    """The simple model bias is judged against, or None when the data is too small for one."""
+                          loss: str, j_mean: float, stop=None) -> Baseline | None:
+    """The simple model bias is judged against, or None when the data is too small for one.
+    stop() true between two degrees of the polynomial gives up (engine.chunks.Abandoned)."""
     if X.shape[1] < 2 * FOLDS:
         return None
     with np.errstate(all="ignore"):
         if loss == "bce":
             return _logistic(X, Y, X_dev, Y_dev)
-        return _polynomial(X, Y, X_dev, Y_dev, j_mean)
+        return _polynomial(X, Y, X_dev, Y_dev, j_mean, stop)

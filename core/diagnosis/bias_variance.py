@@ -64,15 +64,16 @@ class BiasVariance:
 _CACHE: dict[tuple[int, str], tuple[object, Baseline | None]] = {}
 
 
-def baseline_for(trainer) -> Baseline | None:
+def baseline_for(trainer, stop=None) -> Baseline | None:
     """The generalising baseline of the trainer's prepared data: computed once per data (it
-    costs up to a few hundred ms, and the TUI asks a few times a second)."""
+    costs up to a few hundred ms, and the TUI asks a few times a second). stop: as
+    generalising_baseline's (given up, nothing is kept)."""
     d, loss = trainer.data, trainer.config.loss
     key = (id(d), loss)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is d:  # the same object, not a new one at a reused address
         return hit[1]
-    base = generalising_baseline(d.X, d.Y, d.X_dev, d.Y_dev, loss, trivial_losses(d.Y, loss)[2])
+    base = generalising_baseline(d.X, d.Y, d.X_dev, d.Y_dev, loss, trivial_losses(d.Y, loss)[2], stop)
     if len(_CACHE) > 8:
         _CACHE.clear()
     _CACHE[key] = (d, base)
@@ -113,11 +114,13 @@ def _high_bias(train, dev, settled, base: Baseline | None, mean_loss: float) -> 
     return not matches
 
 
-def bias_variance(trainer, evaluation) -> BiasVariance:
+def bias_variance(trainer, evaluation, stop=None) -> BiasVariance:
+    """stop: the baseline, ~180 ms the first time at 1M samples, gives way when it says so
+    (engine.chunks.Abandoned): a key waits for none of it."""
     d = trainer.data
     train, dev = evaluation.loss, evaluation.dev_loss
     _, _, mean_loss = trivial_losses(d.Y, trainer.config.loss)
-    base = baseline_for(trainer)
+    base = baseline_for(trainer, stop)
     trend = loss_trend(trainer)
     settled = bool(trend is not None and (trend.settled or (
         trend.steps >= MIN_SPAN and abs(trend.first_loss - trend.last_loss) < SETTLED_ABS * mean_loss)))

@@ -218,7 +218,7 @@ class LiveDiagnostics:
             self._init_key = init_key
         if full or self._diag.bias_variance is None:
             check_stop()
-            changes["bias_variance"] = bias_variance(trainer, evaluate(trainer))
+            changes["bias_variance"] = bias_variance(trainer, evaluate(trainer), stop=stop)
 
     def _chain(self, trainer) -> ChainRule | None:
         idx = trainer.split.train_idx

@@ -34,8 +34,9 @@ __all__ = ["CODES", "Finding", "diagnose", "DEAD_UNIT_FRACTION", "SCALE_LIMIT", 
            "PLATEAU_FRACTION", "STUCK_FRACTION", "FLAT_OUTPUT", "OUTPUT_RANGES"]
 
 
-def proposals(trainer, ev) -> list[Proposal]:
-    """Every finding that applies now, most urgent first, before its cures are checked."""
+def proposals(trainer, ev, interrupted: Callable[[], bool] | None = None) -> list[Proposal]:
+    """Every finding that applies now, most urgent first, before its cures are checked.
+    interrupted: as diagnose's, for the baseline (bias_variance) too."""
     found: list[Proposal | None] = []
     div, curv = diverging(trainer, ev)
     div, noise = batch_noise(trainer, ev, div)  # mini-batch jitter is not divergence
@@ -47,7 +48,7 @@ def proposals(trainer, ev) -> list[Proposal]:
     # A wrong loss or an output that cannot reach the targets explains any stall by itself, and
     # once units or outputs are dead, a stall and a lack of capacity are their symptoms.
     if div is None and math.isfinite(ev.loss) and not any(structural):
-        bv = bias_variance(trainer, ev)
+        bv = bias_variance(trainer, ev, stop=interrupted)
         low = vanish = bias = None
         if not any(dead):
             low, curv = lr_too_low(trainer, ev, bv, curv)
@@ -99,11 +100,12 @@ def diagnose(trainer, evaluation, check_cures: bool = True,
              interrupted: Callable[[], bool] | None = None) -> list[Finding]:
     """Every finding that applies now, most urgent first, each with the cures that helped a
     copy. check_cures=False skips the copies (the findings then offer no cure at all).
-    interrupted: asked before each copy trains; True gives up (cures.Interrupted, nothing kept)."""
+    interrupted: asked before each copy trains, and between the baseline's parts; True gives
+    up (cures.Interrupted, or engine.chunks.Abandoned: nothing kept)."""
     checker = CureChecker(trainer, interrupted=interrupted)
     out = []
     with np.errstate(all="ignore"):
-        for p in proposals(trainer, evaluation):
+        for p in proposals(trainer, evaluation, interrupted):
             f = finish(p, checked(trainer, p, checker)) if check_cures else \
                 Finding(p.code, p.message, "", (), dict(p.evidence))
             if f is not None:
