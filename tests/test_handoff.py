@@ -161,3 +161,39 @@ def test_the_baseline_gives_way_to_a_key_and_keeps_nothing():
     assert id(t.data) not in {k[0] for k in _CACHE}
     whole = bias_variance(t, evaluate(t))
     assert whole.baseline is not None and baseline_for(t) is whole.baseline
+
+
+def test_a_training_process_forked_from_the_fork_server_trains(monkeypatch):
+    """The app's way (starting.py): the fork server is started before the data loads, and
+    the session's child is forked from it and handed the trainer."""
+    import multiprocessing as mp
+    import threading
+
+    import pytest
+
+    from tui_trainer.session import starting
+    from tui_trainer.session.process import ProcessSession
+    if "forkserver" not in mp.get_all_start_methods():
+        pytest.skip("no fork server here")
+    monkeypatch.setattr(starting, "START_METHOD", starting.START_METHOD)  # restored after
+    assert starting.start_fork_server() and starting.START_METHOD == "forkserver"
+    frames: list = []
+    got = threading.Event()
+
+    def on_frame(f) -> None:
+        frames.append(f)
+        s.frame_drawn()
+        if f.applied >= 1:
+            got.set()
+    s = ProcessSession(large_trainer(2000), on_frame, lambda n: None, options={"pause_on_trouble": False})
+    assert s._ctx.get_start_method() == "forkserver"
+    loop = threading.Thread(target=s.run_loop, daemon=True)
+    loop.start()
+    s.send(P.Command(P.STEP, 3))
+    try:
+        assert got.wait(30.0)
+        assert s.pid is not None and frames[-1].snapshot.step >= 3
+    finally:
+        s.close()
+        loop.join(15.0)
+    assert not loop.is_alive()
