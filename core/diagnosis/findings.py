@@ -18,8 +18,9 @@ from typing import Callable
 
 import numpy as np
 
+from ..engine.chunks import Abandoned
 from .bias_variance import bias_variance
-from .cures import CureChecker
+from .cures import CureChecker, Interrupted
 from .finding import CODES, Finding, Proposal
 from .findings_dead import DEAD_UNIT_FRACTION, dead_hidden, dead_output
 from .findings_fit import high_bias, high_variance
@@ -48,7 +49,10 @@ def proposals(trainer, ev, interrupted: Callable[[], bool] | None = None) -> lis
     # A wrong loss or an output that cannot reach the targets explains any stall by itself, and
     # once units or outputs are dead, a stall and a lack of capacity are their symptoms.
     if div is None and math.isfinite(ev.loss) and not any(structural):
-        bv = bias_variance(trainer, ev, stop=interrupted)
+        try:
+            bv = bias_variance(trainer, ev, stop=interrupted)
+        except Abandoned:  # its baseline gave way: as a copy not trained
+            raise Interrupted from None
         low = vanish = bias = None
         if not any(dead):
             low, curv = lr_too_low(trainer, ev, bv, curv)
@@ -101,7 +105,7 @@ def diagnose(trainer, evaluation, check_cures: bool = True,
     """Every finding that applies now, most urgent first, each with the cures that helped a
     copy. check_cures=False skips the copies (the findings then offer no cure at all).
     interrupted: asked before each copy trains, and between the baseline's parts; True gives
-    up (cures.Interrupted, or engine.chunks.Abandoned: nothing kept)."""
+    up (cures.Interrupted, nothing kept)."""
     checker = CureChecker(trainer, interrupted=interrupted)
     out = []
     with np.errstate(all="ignore"):

@@ -173,16 +173,14 @@ class ProcessSession(Recovery):
         finally:
             self._loop_done.set()
 
-    # Above this a snapshot takes longer than the child's start. At 1M samples it is ~0.6 s
-    # (evaluated on every sample; the per-sample arrays that cross are a subset) against ~1.9 s
-    # for the child to start, read the trainer and publish: worth it up to a few million.
+    # Above this a snapshot here takes longer than the child's first frame (at 1M samples
+    # ~0.15 s against ~0.25 s for the child to read the trainer, set it up and publish).
     PREVIEW_MAX_M = 3_000_000
 
     def _preview(self, trainer: Trainer) -> None:
-        """A first frame from the trainer here, before the training process starts (a second
-        interpreter importing NumPy and reading the pickled trainer: ~0.5 s or more): the screen
-        shows step 0 at once. Without findings (Frame.fresh False): the training process's first
-        frame brings them."""
+        """A first frame from the trainer here, while the training process reads and sets up
+        the trainer: the screen shows step 0 at once. Without findings (Frame.fresh False): the
+        training process's frames bring them."""
         if trainer is None or trainer.m > self.PREVIEW_MAX_M:
             return
         try:
