@@ -58,6 +58,7 @@ def test_the_trainer_arrives_whole_and_trains_as_the_original():
     assert not wire.messages
     assert np.array_equal(got.dataset.X, t.dataset.X) and np.array_equal(got.split.dev_idx, t.split.dev_idx)
     assert got.dataset.X.flags.writeable and got.flat.theta.flags.writeable
+    assert got.loss_ceiling == t.loss_ceiling   # carried over, not recomputed (a pass over all samples)
     t.run(5)
     got.run(5)
     assert np.array_equal(got.flat.theta, t.flat.theta) and got.step_count == t.step_count == 8

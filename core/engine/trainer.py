@@ -47,7 +47,11 @@ class Trainer(Changes, Outputs):
         self._setup(config.seed)
 
     # ---- construction ----------------------------------------------------------------
-    def _setup(self, seed: int, batch_base: int = 0, epochs_at_base: float = 0.0) -> None:
+    def _setup(self, seed: int, batch_base: int = 0, epochs_at_base: float = 0.0,
+               ceiling: float | None = None) -> None:
+        """ceiling: the loss ceiling when it is known (unpickling): otherwise a pass over all
+        samples computes it (~50 ms at 1M, which a key pressed on the app's first screen
+        waited for in the training process)."""
         c = self.config
         self.data: Prepared = prepare(self.dataset, self.split, c.normalize, c.loss)
         X, Y = self.data.X, self.data.Y
@@ -64,7 +68,7 @@ class Trainer(Changes, Outputs):
         self.diverged_reason = ""
         self._bad_loss = math.nan
         self._chunk_buffers = ForwardBuffers()  # for passes over all samples (outputs.py)
-        self.loss_ceiling = self._ceiling()
+        self.loss_ceiling = self._ceiling() if ceiling is None else ceiling
         self.zero = np.zeros(())  # a 0-d operand: cheaper than the float 0.0, no (n, m) buffer
         self.batch_base, self.epochs_at_base = batch_base, epochs_at_base  # minibatch.py
         setup_step_inputs(self)  # t.batch, the step's buffers and, for mini-batches, its Feeder
@@ -240,7 +244,7 @@ class Trainer(Changes, Outputs):
         self.dataset, self.split, self.config = state["dataset"], state["split"], state["config"]
         self._window, self._archive = state["_window"], state["_archive"]
         self.listeners = []
-        self._setup(state["seed"], state["batch_base"], state["epochs_at_base"])
+        self._setup(state["seed"], state["batch_base"], state["epochs_at_base"], state["loss_ceiling"])
         for k in self._STATE:
             setattr(self, k, state[k])
         self.history = state["history"]

@@ -76,9 +76,10 @@ class OwnTrainer(Trainer):
         self._fixed("The batch (the whole training set)", "your functions take the X and Y they are given")
 
     # ---- restarts -------------------------------------------------------------------------
-    def _setup(self, seed: int, batch_base: int = 0, epochs_at_base: float = 0.0) -> None:
+    def _setup(self, seed: int, batch_base: int = 0, epochs_at_base: float = 0.0,
+               ceiling: float | None = None) -> None:
         self.divergence = None  # a fresh run is compared afresh
-        super()._setup(seed, batch_base, epochs_at_base)
+        super()._setup(seed, batch_base, epochs_at_base, ceiling)
 
     def reset(self, seed: int | None = None) -> None:
         """Back to step 0 reading the file anew: the learner may have fixed it meanwhile, even
