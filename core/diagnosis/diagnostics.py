@@ -214,7 +214,7 @@ class LiveDiagnostics:
                     c.init, c.seed, c.loss, c.normalize, id(trainer.data))
         if init_key != self._init_key:
             check_stop()
-            changes["loss_at_init"] = loss_at_init(trainer)
+            changes["loss_at_init"] = loss_at_init(trainer, stop)
             self._init_key = init_key
         if full or self._diag.bias_variance is None:
             check_stop()

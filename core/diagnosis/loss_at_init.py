@@ -56,24 +56,25 @@ def explain(measured: float, zero: float, mean: float, label: str) -> tuple[bool
     return False, note
 
 
-def _outputs_at(params: dict, X: np.ndarray, c) -> tuple[np.ndarray, np.ndarray]:
+def _outputs_at(params: dict, X: np.ndarray, c, stop=None) -> tuple[np.ndarray, np.ndarray]:
     """Z^[L] and A^[L] of L_model_forward on X, in chunks of samples on large data (the course's
     forward keeps every layer's cache: at 1M samples one pass took 0.5 s, at each reset)."""
     def forward(X_chunk: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         AL, caches = L_model_forward(X_chunk, params, c.hidden_activation, c.output_activation, c.leaky_slope)
         return [caches[-1][1]], [AL]
-    return output_in_chunks(forward, X)
+    return output_in_chunks(forward, X, stop=stop)
 
 
-def loss_at_init(trainer) -> LossAtInit:
+def loss_at_init(trainer, stop=None) -> LossAtInit:
     """Re-creates step 0 from the trainer's config and seed (the live run is not touched): the
     initial parameters on the trainer's prepared data, one forward pass. (A second Trainer for
     this copied the data and allocated its step buffers: seconds at 1M samples, at every change
-    of the rate.)"""
+    of the rate.) stop: true between two chunks of samples gives up (engine.chunks.Abandoned):
+    ~110 ms at 1M that a key would wait for."""
     c, d = trainer.config, trainer.data
     params = initialize_parameters(trainer.layer_dims, c.init, c.seed)
     with np.errstate(all="ignore"):
-        ZL, AL = _outputs_at(params, d.X, c)
+        ZL, AL = _outputs_at(params, d.X, c, stop)
         measured = output_cost(ZL, AL, d.Y, c.loss, c.output_activation)
     zero, label, mean = trivial_losses(d.Y, c.loss)
     mismatch, meaning = explain(measured, zero, mean, label)
