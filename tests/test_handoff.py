@@ -212,3 +212,19 @@ def test_the_loss_at_init_gives_way_to_a_key_between_chunks(monkeypatch):
     with pytest.raises(chunks.Abandoned):
         loss_at_init(t, stop=lambda: True)
     assert loss_at_init(t, stop=lambda: False) == loss_at_init(t)
+
+
+def test_the_baseline_fit_gives_way_between_its_parts():
+    """At 1M samples the polynomial baseline is one fit on all of them (~100 ms): it asks
+    between the design, the solve and the predictions."""
+    import pytest
+
+    from core.diagnosis.baseline import fit_baseline
+    from core.engine.chunks import Abandoned
+    t = large_trainer()
+    d = t.data
+    for after in (0, 1, 2):
+        asked = []
+        with pytest.raises(Abandoned):
+            fit_baseline(d.X, d.Y, 1, d.X_dev, d.Y_dev, stop=lambda: asked.append(1) or len(asked) > after)
+    assert fit_baseline(d.X, d.Y, 1, d.X_dev, d.Y_dev, stop=lambda: False) == fit_baseline(d.X, d.Y, 1, d.X_dev, d.Y_dev)

@@ -154,9 +154,7 @@ def _polynomial(X, Y, X_dev, Y_dev, j_mean: float, stop=None) -> Baseline | None
         return None
     best = min(cv for _, _, cv in scored)
     deg, n_terms, cv = next(s for s in scored if s[2] <= best + 1e-9 * j_mean)
-    if stop is not None and stop():
-        raise Abandoned
-    fit = fit_baseline(X, Y, deg, X_dev, Y_dev)
+    fit = fit_baseline(X, Y, deg, X_dev, Y_dev, stop=stop)
     cv = 0.0 if cv < 1e-12 * j_mean else cv  # an exact fit leaves rounding residue only
     return Baseline("polynomial", deg, n_terms, fit.train_loss, cv, fit.dev_loss,
                     f"degree 1-{scored[-1][0]} by {FOLDS}-fold cross-validation on the training split, "
