@@ -38,10 +38,10 @@ from core.diagnosis.snapshot import take_snapshot
 from core.engine.trainer import Trainer
 
 from ..protocol import Command, Frame, Notice
-from .checkpoint import Keeper
-from .handoff import send_object, widen_pipe
 from . import starting
+from .checkpoint import Keeper
 from .child import child_main
+from .handoff import send_object, widen_pipe
 from .loop import Session
 from .memory import release_freed_memory
 from .pacing import Pacer
@@ -147,8 +147,8 @@ class ProcessSession(Recovery):
             if self._closed.is_set():
                 return
             self._loop_done.clear()
-            # The child first, without the trainer: it imports NumPy (~0.4 s) while this side
-            # draws the preview, and is ready for the trainer (and the keys pressed) after it.
+            # The child first, without the trainer (forked from the fork server it is ready
+            # at once; spawned, it first imports NumPy and the session, ~0.25 s).
             trainer_recv, trainer_send = self._ctx.Pipe(duplex=False)
             self._process = self._ctx.Process(
                 target=child_main, name="tui-trainer-training", daemon=True,
