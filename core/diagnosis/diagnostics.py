@@ -207,7 +207,7 @@ class LiveDiagnostics:
         due = due and not (light and self._diag.curvature is not None)
         if key != self._curv_key and due:
             check_stop()
-            changes["curvature"] = curvature(trainer, iters=50, tol=1e-4)
+            changes["curvature"] = curvature(trainer, iters=50, tol=1e-4, stop=stop)
             self._curv_key, self._curv_at = key, now
         c = trainer.config  # what step 0 depends on: not the rate, λ or the batch (keys change those)
         init_key = (tuple(trainer.layer_dims), c.hidden_activation, c.output_activation, c.leaky_slope,
