@@ -173,9 +173,10 @@ class ProcessSession(Recovery):
         finally:
             self._loop_done.set()
 
-    # Above this a snapshot here takes longer than the child's first frame (at 1M samples
-    # ~0.15 s against ~0.25 s for the child to read the trainer, set it up and publish).
-    PREVIEW_MAX_M = 3_000_000
+    # Above this the preview no longer pays: at 1M samples it came ~0.05 s before the
+    # child's own first frame (forked from the fork server, the child has the trainer within
+    # ~0.15 s), and its per-sample arrays were the app's peak memory (131 MB against 102).
+    PREVIEW_MAX_M = 100_000
 
     def _preview(self, trainer: Trainer) -> None:
         """A first frame from the trainer here, while the training process reads and sets up
