@@ -388,8 +388,13 @@ async def test_plus_while_running_until_it_diverges(tui_app, settle, wait_until)
                 break
             lr, at = app.frame.snapshot.lr, step(app)
             await pilot.press("plus")
-            await wait_until(pilot, lambda: app.frame.snapshot.diverged or (
-                app.frame.snapshot.lr > lr and step(app) > at + 2000), what="a faster rate")
+            await wait_until(pilot, lambda: app.frame.applied >= app.sent and (
+                app.frame.snapshot.diverged or not app.frame.running
+                or (app.frame.snapshot.lr > lr and step(app) > at + 2000)), what="a faster rate")
+            if not (app.frame.running or app.frame.snapshot.diverged):
+                # It diverged just before the key came: the new rate ended the divergence and
+                # left training paused ("No longer diverged ... r trains again").
+                await pilot.press("r")
         await wait_until(pilot, lambda: app.frame.snapshot.diverged and not app.frame.running, what="divergence")
         assert "state diverged" in status_text(app)
         assert f"Training diverged: {app.session._trainer.diverged_reason}" in notice_text(app)
