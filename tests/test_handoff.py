@@ -243,3 +243,33 @@ def test_lambda_max_gives_way_to_a_key_between_products():
         curvature(t, iters=50, tol=1e-4, stop=lambda: asked.append(1) or len(asked) > 1)
     assert len(asked) == 2   # the second product was not made
     assert curvature(t, iters=50, tol=1e-4, stop=lambda: False) == curvature(t, iters=50, tol=1e-4)
+
+
+def test_the_fork_server_outlives_a_closed_terminal(monkeypatch):
+    """SIGHUP goes to the whole process group: the fork server must not die of it (the app's
+    training process is forked from it and reported through it)."""
+    import multiprocessing as mp
+    import os
+    import signal
+    import time
+
+    import pytest
+
+    from tui_trainer.session import starting
+    if "forkserver" not in mp.get_all_start_methods() or not hasattr(signal, "SIGHUP"):
+        pytest.skip("no fork server or no SIGHUP here")
+    from multiprocessing import forkserver
+    monkeypatch.setattr(starting, "START_METHOD", starting.START_METHOD)
+    assert starting.start_fork_server()
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if pid is None:
+        pytest.skip("this Python keeps the fork server's pid elsewhere")
+    assert signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN   # the app's own is back
+    stat = f"/proc/{pid}/stat"
+    if not os.path.exists(stat):
+        pytest.skip("needs /proc to tell a running process from a dead one")
+    os.kill(pid, signal.SIGHUP)
+    time.sleep(0.3)
+    with open(stat) as f:
+        state = f.read().rsplit(")", 1)[1].split()[0]
+    assert state not in ("Z", "X"), state   # not dead (a zombie until multiprocessing reaps it)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import sys
+import threading
 
 START_METHOD = "spawn"   # how ProcessSession starts its child; start_fork_server() changes it
 PRELOAD = ["tui_trainer.session.child"]
@@ -31,11 +33,30 @@ def start_fork_server() -> bool:
     from multiprocessing import forkserver
     try:
         forkserver.set_forkserver_preload(PRELOAD)
-        forkserver.ensure_running()
+        with _hangup_ignored():
+            forkserver.ensure_running()
     except (OSError, ValueError):
         return False
     START_METHOD = "forkserver"
     return True
+
+
+@contextlib.contextmanager
+def _hangup_ignored():
+    """The server shares the app's process group, so a closed terminal's SIGHUP reached it too:
+    it died, and the app, which saves on SIGHUP, took the training process (forked from it,
+    and reported through it) for dead and saved from its last checkpoint instead. An ignored
+    signal stays ignored through exec: the server never sees SIGHUP, and still ends with the
+    app (multiprocessing ends it when the app's end of its pipe closes)."""
+    hup = getattr(signal, "SIGHUP", None)
+    if hup is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(hup, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(hup, previous)
 
 
 @contextlib.contextmanager
