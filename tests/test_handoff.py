@@ -1,6 +1,7 @@
 """Issue 17 (1M rows): the trainer crosses to the training process with its arrays uncopied
-(session/handoff.py), after the child has started; and on large data the child's first frame
-gives way to a key pressed on the app's preview."""
+(session/handoff.py), to a child forked from the fork server (session/starting.py); and on
+large data whatever a frame costs gives way to a key: the child's first frame, the baseline,
+the loss at init, λmax."""
 from __future__ import annotations
 
 import collections
