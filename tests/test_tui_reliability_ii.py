@@ -186,10 +186,30 @@ async def test_sighup_with_the_palette_open_saves_and_exits(tui_app, settle, wai
         os.kill(os.getpid(), signal.SIGHUP)
         await wait_until(pilot, lambda: not app.is_running, timeout=10, what="the app to exit on SIGHUP")
         ended = time.time()
-    assert app.return_code == 129
+    assert app.return_code == 129 and app.exit_status() == 129
     (saved,) = runs.glob("*.jsonl")
     assert ended - saved.stat().st_mtime < 2  # exits within 2 s of saving
     assert read_log(saved).end["step"] == app.session._trainer.step_count
+    assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
+
+
+async def test_a_signal_is_the_exit_status_even_if_the_shutdown_then_fails(tui_app, settle, wait_until,
+                                                                             tmp_path, monkeypatch):
+    """A closed terminal: SIGHUP, and then the app's own writes fail as it shuts down (an error,
+    return code 1). The process still ends with 129, as one killed by SIGHUP would: a fresh
+    clone's run of the real-terminal test below once saw 1."""
+    app = tui_app(runs_dir=tmp_path / "runs")
+
+    async def failing(return_code: int = 0) -> None:
+        raise OSError(5, "Input/output error")  # as a write to the closed terminal
+    monkeypatch.setattr(app, "quit_saving", failing)
+    monkeypatch.setattr(app, "_hard_exit", lambda code: None)
+    with pytest.raises(OSError):
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            os.kill(os.getpid(), signal.SIGHUP)
+            await wait_until(pilot, lambda: not app.is_running, timeout=10, what="the app to end")
+    assert app.return_code == 1 and app.exit_status() == 129
     assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
 
 

@@ -242,4 +242,4 @@ def run_tui(app: TrainerApp) -> int:
         app.session.close()
         app.save_unsaved()
     print_report(app.quit_report)
-    return app.return_code or 0
+    return app.exit_status()

@@ -37,6 +37,7 @@ class Quitting:
         self._saved = threading.Event()
         self._ended = threading.Event()                # App.run has returned
         self._watchdog: threading.Thread | None = None
+        self._signal_exit: int | None = None           # 128 + n of the first signal that ended us
 
     def run(self, *args, **kwargs):
         try:
@@ -84,6 +85,8 @@ class Quitting:
     def _on_signal(self, loop: asyncio.AbstractEventLoop, return_code: int) -> None:
         """In the main thread, between two bytecodes: hand the quit to the event loop, and
         start the watchdog in case the loop never gets to it."""
+        if self._signal_exit is None:
+            self._signal_exit = return_code
         if self._watchdog is None:
             self._watchdog = threading.Thread(target=self._watch_exit, args=(return_code,),
                                               name="exit-watchdog", daemon=True)
@@ -92,6 +95,12 @@ class Quitting:
             loop.call_soon_threadsafe(self.call_next, self.quit_saving, return_code)
         except RuntimeError:
             pass  # the loop has closed: the watchdog saves and ends
+
+    def exit_status(self) -> int:
+        """The process's status once the app has ended: a terminating signal's (128 + n) once
+        one came, even if the app then ended in an error (a closed terminal fails the writes
+        of its shutdown), as a process killed by it would; else the app's return code."""
+        return self._signal_exit if self._signal_exit is not None else (self.return_code or 0)
 
     def _watch_exit(self, return_code: int) -> None:
         if not self._saved.wait(SAVE_WAIT) and not self._quitting:
