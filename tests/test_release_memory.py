@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tui_trainer.session.memory import _libc_handle, _malloc_trim, map_large_blocks, release_freed_memory
+from tui_trainer.session.memory import _libc_handle, _malloc_trim, release_freed_memory
 
 # In a fresh interpreter: a test worker's heap, shaped by the tests before, trims itself in
 # ways this cannot predict. Freeing a 24 MB array raises glibc's mmap threshold above 8 MB, so
