@@ -274,3 +274,14 @@ def test_the_fork_server_outlives_a_closed_terminal(monkeypatch):
     with open(stat) as f:
         state = f.read().rsplit(")", 1)[1].split()[0]
     assert state not in ("Z", "X"), state   # not dead (a zombie until multiprocessing reaps it)
+
+
+def test_the_trivial_losses_are_computed_once_per_targets():
+    """A findings frame asked three times for them (~20 ms each at 1M samples)."""
+    from core.diagnosis import loss_at_init as L
+    Y = np.random.default_rng(0).normal(size=(1, 5000))
+    first = L.trivial_losses(Y, "mse")
+    assert L.trivial_losses(Y, "mse") is first
+    assert L.trivial_losses(Y.copy(), "mse") == first and L.trivial_losses(Y.copy(), "mse") is not first
+    assert L.trivial_losses(Y, "mse") == L._trivial_losses(Y, "mse")
+    assert L.trivial_losses(Y[:, :100], "mse") != first   # another array: its own answer
