@@ -7,7 +7,7 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-from ..engine.chunks import Abandoned
+from ..engine.chunks import give_way
 
 MIN_DEGREE, MAX_DEGREE = 1, 6
 # A fit that reproduces Y (the story is a degree-2 polynomial) leaves a J of pure rounding,
@@ -56,9 +56,6 @@ def fit_baseline(X: np.ndarray, Y: np.ndarray, degree: int, X_dev=None, Y_dev=No
                  feature_names: tuple[str, ...] | None = None, stop=None) -> BaselineFit:
     """stop: asked between the design, the solve and the predictions (each ~30 ms at 1M
     samples); true gives up (engine.chunks.Abandoned)."""
-    def check() -> None:
-        if stop is not None and stop():
-            raise Abandoned
     if not MIN_DEGREE <= degree <= MAX_DEGREE:
         raise ValueError(f"degree must be between {MIN_DEGREE} and {MAX_DEGREE}, got {degree}")
     names = feature_names or (("x",) if X.shape[0] == 1 else tuple(f"x{j + 1}" for j in range(X.shape[0])))
@@ -70,10 +67,10 @@ def fit_baseline(X: np.ndarray, Y: np.ndarray, degree: int, X_dev=None, Y_dev=No
     # Scale columns before solving: x^6 at x = 19 is ~5e7, which would ruin the conditioning.
     scale = np.abs(A).max(axis=0)
     scale[scale == 0] = 1.0
-    check()
+    give_way(stop)
     coef, *_ = np.linalg.lstsq(A / scale, Y.ravel(), rcond=None)
     del A
-    check()
+    give_way(stop)
     coef = coef / scale
     fit = BaselineFit(degree, [float(c) for c in coef],
                       [_term_name(c, names) for c in _monomials(X.shape[0], degree)], 0.0, None)
@@ -81,6 +78,6 @@ def fit_baseline(X: np.ndarray, Y: np.ndarray, degree: int, X_dev=None, Y_dev=No
         j_mean = float(np.var(Y)) / 2
         floor = ROUNDING * j_mean if np.isfinite(j_mean) else 0.0
         train = _cost(fit.predict(X), Y, floor)
-        check()
+        give_way(stop)
         dev = _cost(fit.predict(X_dev), Y_dev, floor) if X_dev is not None and X_dev.shape[1] > 0 else None
     return BaselineFit(degree, fit.coefficients, fit.terms, train, dev)

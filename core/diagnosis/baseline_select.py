@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.chunks import Abandoned
+from ..engine.chunks import give_way
 from .baseline import _monomials, fit_baseline
 from ..engine.losses import cross_entropy_from_logits
 
@@ -137,8 +137,7 @@ def _polynomial(X, Y, X_dev, Y_dev, j_mean: float, stop=None) -> Baseline | None
     Xc, Yc = _cv_subset(X, Y)
     scored = []
     for deg in DEGREES:
-        if stop is not None and stop():  # each degree's folds: ~30 ms at 1M samples
-            raise Abandoned
+        give_way(stop)  # each degree's folds: ~30 ms at 1M samples
         n_terms = len(_monomials(X.shape[0], deg))
         if n_terms * SAMPLES_PER_TERM > m or n_terms * m > MAX_CELLS:
             break

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.chunks import Abandoned
+from ..engine.chunks import give_way
 from .baseline_select import Baseline, generalising_baseline
 from .loss_at_init import trivial_losses
 from .trend import MIN_SPAN, last_change_tick, loss_trend
@@ -75,8 +75,7 @@ def baseline_for(trainer, stop=None) -> Baseline | None:
     if hit is not None and hit[0] is d:  # the same object, not a new one at a reused address
         return hit[1]
     j_mean = trivial_losses(d.Y, loss)[2]
-    if stop is not None and stop():   # (~20 ms at 1M for each of the two)
-        raise Abandoned
+    give_way(stop)   # (~20 ms at 1M for each of the two)
     base = generalising_baseline(d.X, d.Y, d.X_dev, d.Y_dev, loss, j_mean, stop)
     if len(_CACHE) > 8:
         _CACHE.clear()
@@ -124,8 +123,7 @@ def bias_variance(trainer, evaluation, stop=None) -> BiasVariance:
     d = trainer.data
     train, dev = evaluation.loss, evaluation.dev_loss
     _, _, mean_loss = trivial_losses(d.Y, trainer.config.loss)
-    if stop is not None and stop():
-        raise Abandoned
+    give_way(stop)
     base = baseline_for(trainer, stop)
     trend = loss_trend(trainer)
     settled = bool(trend is not None and (trend.settled or (

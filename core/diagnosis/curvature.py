@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.chunks import Abandoned
+from ..engine.chunks import give_way
 from ..engine.network import cost_and_grads
 
 
@@ -91,8 +91,7 @@ def _power_iteration(op, v0: np.ndarray, shift: float, iters: int, tol: float,
     v = v0 / np.linalg.norm(v0)
     lam = 0.0
     for i in range(1, iters + 1):
-        if stop is not None and stop():
-            raise Abandoned
+        give_way(stop)
         w = op(v) - shift * v
         new = float(v @ w)
         nw = float(np.linalg.norm(w))

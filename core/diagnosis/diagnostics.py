@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..engine.chunks import Abandoned
+from ..engine.chunks import give_way
 from .baseline_overlay import BaselineOverlay, baseline_overlay, next_degree
 from .bias_variance import BiasVariance, bias_variance
 from .chain_rule import ChainRule, inspect_sample
@@ -199,25 +199,22 @@ class LiveDiagnostics:
     def _costly_parts(self, trainer, full: bool, running: bool, now: float, light: bool,
                       changes: dict, stop) -> None:
         """λmax, the loss at init and the bias/variance verdict, each when due, into changes."""
-        def check_stop() -> None:
-            if stop is not None and stop():
-                raise Abandoned
         key = _state_key(trainer)
         due = (now - self._curv_at >= self.curvature_interval) if running else True
         due = due and not (light and self._diag.curvature is not None)
         if key != self._curv_key and due:
-            check_stop()
+            give_way(stop)
             changes["curvature"] = curvature(trainer, iters=50, tol=1e-4, stop=stop)
             self._curv_key, self._curv_at = key, now
         c = trainer.config  # what step 0 depends on: not the rate, λ or the batch (keys change those)
         init_key = (tuple(trainer.layer_dims), c.hidden_activation, c.output_activation, c.leaky_slope,
                     c.init, c.seed, c.loss, c.normalize, id(trainer.data))
         if init_key != self._init_key:
-            check_stop()
+            give_way(stop)
             changes["loss_at_init"] = loss_at_init(trainer, stop)
             self._init_key = init_key
         if full or self._diag.bias_variance is None:
-            check_stop()
+            give_way(stop)
             changes["bias_variance"] = bias_variance(trainer, evaluate(trainer), stop=stop)
 
     def _chain(self, trainer) -> ChainRule | None:

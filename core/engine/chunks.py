@@ -21,6 +21,13 @@ class Abandoned(Exception):
     """Work given up because a key came (its stop() said so): nothing it would change was."""
 
 
+def give_way(stop: Callable[[], bool] | None) -> None:
+    """Raise Abandoned when stop() says a key came (None: never): asked between the parts of
+    costly work (a diagnosis at 1M samples) so that a key never waits for all of it."""
+    if stop is not None and stop():
+        raise Abandoned
+
+
 Forward = Callable[[np.ndarray], tuple[list[np.ndarray], list[np.ndarray]]]
 
 
