@@ -213,6 +213,26 @@ async def test_a_signal_is_the_exit_status_even_if_the_shutdown_then_fails(tui_a
     assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL
 
 
+def test_a_closed_terminal_failing_textuals_last_print_still_saves_and_ends_with_129(tui_app, monkeypatch):
+    """Seen on fresh clones: after SIGHUP, Textual's shutdown printed the app's errors to the
+    closed terminal, and the EIO left App.run; main() then took it for bad input, its own
+    message met EIO too, and the process ended with 1, past run_tui's save."""
+    from tui_trainer.app import run_tui
+    app = tui_app()
+    saved = []
+
+    def run_on_a_closed_terminal(*args, **kwargs):
+        app._signal_exit = 129
+        raise OSError(5, "Input/output error")
+    monkeypatch.setattr(app, "run", run_on_a_closed_terminal)
+    monkeypatch.setattr(app, "save_unsaved", lambda: saved.append(1) or False)
+    assert run_tui(app) == 129 and saved == [1]
+    app._signal_exit = None
+    monkeypatch.setattr(app, "run", lambda *a, **k: (_ for _ in ()).throw(OSError(5, "Input/output error")))
+    with pytest.raises(OSError):  # no signal: a real failure, reported as such
+        run_tui(app)
+
+
 class StuckExit:
     """Records the watchdog's hard exit instead of ending the test's process."""
 

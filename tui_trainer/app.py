@@ -237,7 +237,14 @@ def run_tui(app: TrainerApp) -> int:
     "thread") and keeps no reference to the trainer: a trainer passed into this call would stay
     referenced by the caller's frame until it returned, and the app lets go of it once the
     training process has it (at 1M rows ~45 MB of prepared data and buffers)."""
-    app.run()
+    try:
+        app.run()
+    except OSError:
+        # A closed terminal: Textual's shutdown prints the app's errors to it and meets EIO.
+        # After the hang-up that is expected, and the run must still be saved below; without a
+        # signal it is a real failure.
+        if not app.ended_by_signal:
+            raise
     if not app._quitting:  # ended some other way (an error): still try not to lose the run
         app.session.close()
         app.save_unsaved()

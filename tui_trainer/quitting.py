@@ -96,6 +96,10 @@ class Quitting:
         except RuntimeError:
             pass  # the loop has closed: the watchdog saves and ends
 
+    @property
+    def ended_by_signal(self) -> bool:
+        return self._signal_exit is not None
+
     def exit_status(self) -> int:
         """The process's status once the app has ended: a terminating signal's (128 + n) once
         one came, even if the app then ended in an error (a closed terminal fails the writes
