@@ -22,6 +22,7 @@ from tui_trainer.widgets.findings_panel import FindingsPanel, index_ranges
 from tui_trainer.widgets.notice_line import NoticeLine
 from tui_trainer.widgets.sample_table import SampleTable
 from tui_trainer.widgets.status_line import StatusLine
+from textual.widgets._footer import FooterKey
 from table_view import table_line
 
 SIZE = (120, 40)
@@ -110,12 +111,22 @@ async def test_manual_steps_are_disabled_while_running(tui_app, settle, wait_unt
         await wait_until(pilot, lambda: app.frame.running, what="training to run")
         assert app.check_action("send", (S.STEP, 1)) is None
         assert app.check_action("multi_step", ()) is None
+        await pilot.pause()
+        assert _footer_greyed(app) == {"space", "n"}  # the footer greys them out
+        entries = list(app.main.query(FooterKey))
         sent = app.sent
         await pilot.press("space", "n")
         assert app.sent == sent  # greyed-out keys send nothing
         await pilot.press("r")
         await settle(pilot)
         assert app.check_action("send", (S.STEP, 1)) is True
+        assert _footer_greyed(app) == set()
+        # only their enabled changed: the same entries, not a rebuilt footer (key_footer.py)
+        assert list(app.main.query(FooterKey)) == entries
+
+
+def _footer_greyed(app) -> set[str]:
+    return {w.key for w in app.main.query(FooterKey) if w.has_class("-disabled") and w._disabled}
 
 
 # ---- settings --------------------------------------------------------------------------------
