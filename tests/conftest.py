@@ -2,7 +2,9 @@
 live in that file."""
 from __future__ import annotations
 
+import compileall
 import time
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +40,17 @@ SLOW = {
     "test_run_interrupted.py::test_ctrl_c_after_the_working_folder_was_deleted":
         "a headless run that must use CPU time before its Ctrl+C (test_runlog.py's runs by default)",
 }
+
+
+def pytest_configure(config):
+    # Compile the package once, here in the main process, before xdist starts its workers.
+    # Without it, where PYTHONDONTWRITEBYTECODE is set (or on a fresh clone, where all four
+    # workers start at once) every worker, and every CLI a test starts in a subprocess
+    # (~150 of them), compiled all of core/ and tui_trainer/ again: ~8% of the suite's CPU.
+    if not hasattr(config, "workerinput"):
+        root = Path(__file__).resolve().parent.parent
+        for package in ("core", "tui_trainer"):
+            compileall.compile_dir(root / package, quiet=1)
 
 
 def pytest_collection_modifyitems(config, items):
