@@ -148,3 +148,70 @@ def test_large_data_steps_in_chunks_with_small_buffers():
     assert cache_chunk([1, 64, 1]) == 1024 and cache_chunk([1, 10, 1], most=7) == 7
     t.run(3)
     assert t.status == "ok" and t.step_count == 3
+
+
+# ---- a step prepared ahead (Trainer.prepare_step) ----------------------------------------------
+
+def _prepared_run(t, steps, between=lambda t, i: None):
+    """Each step prepared first, as the TUI does while paused between keys."""
+    for i in range(steps):
+        between(t, i)
+        assert t.prepare_step()
+        t.run(1)
+
+
+@pytest.mark.parametrize("case", ["story relu/relu", "two hidden relu, dev set", "tanh/sigmoid cross-entropy",
+                                  "swish, leaky out, L2 and L1"])
+def test_prepared_steps_are_the_steps_bit_for_bit(case):
+    make, kw = CASES[case]
+    plain, ahead = Chunked(TrainConfig(**kw), make()), Chunked(TrainConfig(**kw), make())
+    plain.run(30)
+    _prepared_run(ahead, 30)
+    assert np.array_equal(plain.history.rows(), ahead.history.rows(), equal_nan=True)
+    assert np.array_equal(plain.flat.theta, ahead.flat.theta)
+    assert np.array_equal(plain.step().Z_L, (ahead.prepare_step(), ahead.step())[1].Z_L)
+
+
+def test_a_prepared_step_leaves_the_gradient_shown_alone_and_is_used_once():
+    t = pair(story_problem, {})[0]
+    t.run(3)
+    G, theta = t.flat.G.copy(), t.flat.theta.copy()
+    assert t.prepare_step() and t.chunks.ready is not None
+    assert np.array_equal(t.flat.G, G) and np.array_equal(t.flat.theta, theta)
+    generation = t.chunks.generation
+    assert t.prepare_step() and t.chunks.generation == generation  # already prepared: no pass
+    t.run(1)
+    assert t.chunks.ready is None and t.chunks.generation == generation  # the step used it
+
+
+def test_a_prepared_step_is_not_used_after_theta_or_a_setting_changed():
+    """θ moved by hand, another hidden activation (a recompile), the rate: each time
+    the step computes its own passes, and the run matches one never prepared."""
+    changes = {
+        0: lambda t: t.set_parameters({"b2": t.params["b2"] + 0.5}),
+        1: lambda t: t.set_hidden_activation("tanh"),
+        2: lambda t: t.run(1),  # the prepared step taken, then one prepared anew
+        3: lambda t: t.set_lr(t.config.lr / 2),
+    }
+
+    def prepare_then_change(t, i):
+        if i in changes:
+            assert t.prepare_step()
+            changes[i](t)
+
+    plain, ahead = pair(story_problem, {})[0], pair(story_problem, {})[0]
+    for i in range(6):
+        if i in changes:
+            changes[i](plain)
+        plain.run(1)
+    _prepared_run(ahead, 6, prepare_then_change)
+    assert np.array_equal(plain.history.rows(), ahead.history.rows(), equal_nan=True)
+    assert np.array_equal(plain.flat.theta, ahead.flat.theta)
+
+
+def test_preparing_gives_up_for_a_key_and_small_data_has_nothing_to_prepare():
+    t = pair(story_problem, {})[0]
+    theta, G = t.flat.theta.copy(), t.flat.G.copy()
+    assert not t.prepare_step(stop=_true_after_start())
+    assert t.chunks.ready is None and np.array_equal(t.flat.G, G) and np.array_equal(t.flat.theta, theta)
+    assert not pair(story_problem, {})[1].prepare_step()  # the whole batch at once: no chunks

@@ -52,13 +52,16 @@ def compile_step(t: Trainer) -> tuple[RunFn, list[Activation]]:
         forward = batched(forward, t.feeder)
     else:  # large data: the same passes a chunk of samples at a time (chunked_step.py)
         passes = {size: _passes(part, part.X_aug, part.Y, t, hid, out, fused) for size, part in t.chunks.parts.items()}
-        forward = chunked_forward(t.chunks, passes, t.data.X, t.data.Y, t.flat.G, hid.name == "relu")
+        forward = chunked_forward(t.chunks, passes, t.data.X, t.data.Y, t.flat.G, hid.name == "relu",
+                                  t.flat.theta)
         backward = _nothing  # the chunks' backward passes already summed G
     codes = float(ACT_CODES.index(hid.name)), float(ACT_CODES.index(out.name))
     write_row = make_row_writer(t, hid, out, c.lr, *codes)
     write_row = extend_row_writer(t, write_row)  # L2 / L1, accuracy: only where they apply
     update = make_update(t.flat, c.lr / t.batch)
-    return make_loop(forward, backward, write_row, update, t.history, t.loss_ceiling), acts
+    run = make_loop(forward, backward, write_row, update, t.history, t.loss_ceiling)
+    run.prepare = getattr(forward, "prepare", None)  # large data: Trainer.prepare_step
+    return run, acts
 
 
 def _passes(owner, X_aug: np.ndarray, Y: np.ndarray, t: Trainer, hid: Activation, out: Activation,

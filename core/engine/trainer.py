@@ -130,6 +130,16 @@ class Trainer(Changes, Outputs):
             self._diverge(code)
         return done
 
+    def prepare_step(self, stop=None) -> bool:
+        """On large data, compute the next step's gradient now, while nothing else is asked of
+        the trainer (chunked_step.py, prepare): the next step then only applies it, unless θ
+        or a setting changed meanwhile. stop() true between two chunks gives up (False)."""
+        prepare = getattr(self._run_fn, "prepare", None)
+        if prepare is None or self.status != OK:
+            return False
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return prepare(stop)
+
     def step(self) -> StepRecord:
         """Exactly one full-batch update; returns what it measured."""
         if self.status != OK:
