@@ -7,7 +7,10 @@ process backend, Textual's headless mode at 120 × 40) and measures:
 - load:        reading the CSV and building the trainer (the data defaults included)
 - first frame: from the start of loading, and from the app's start, until the first frame is painted
 - keys:        from a key press until the first frame showing its effect (frame.applied counts
-               it) has been painted: `space` while paused, `+` / `-` while training, `r` to pause
+               it) has been painted: `space` while paused, `+` / `-` while training, `r` to pause.
+               `space` is pressed twice over: the moment the last one's frame is painted (back
+               to back, as no hand presses), and --gap seconds after it (a person tapping it
+               a few times a second; the training process prepares the next step meanwhile)
 - memory:      RSS of the app and of the training process after the keys; the app's peak;
                the data's size (the CSV file, and X and Y as float64)
 
@@ -51,7 +54,7 @@ def rss_mb(pid: int | str = "self") -> float:
         return float("nan")
 
 
-def one(path: str, keys: int) -> dict:
+def one(path: str, keys: int, gap: float) -> dict:
     """In a fresh process: the TUI on `path`, measured."""
     sys.path.insert(0, str(ROOT))
     import asyncio
@@ -123,12 +126,18 @@ def one(path: str, keys: int) -> dict:
             out["first_frame_from_app_s"] = time.perf_counter() - t_app
             out["first_frame_from_load_s"] = time.perf_counter() - t_load
             space = [await key(pilot, "space") for _ in range(keys)]
+            paced = []
+            for _ in range(keys):
+                await asyncio.sleep(gap)
+                paced.append(await key(pilot, "space"))
             await key(pilot, "r", lambda f: f.running)
             await asyncio.sleep(1.0)
             lr = [await key(pilot, k) for k in ("plus", "minus") * (keys // 2)]
             stop = await key(pilot, "r", lambda f: not f.running)
             out["first_key_ms"] = 1000 * space[0]   # pressed on the preview: waits for the child
             out["space_ms"] = sorted(1000 * s for s in space)
+            out["space_paced_ms"] = sorted(1000 * s for s in paced)
+            out["gap_s"] = gap
             out["lr_ms"] = sorted(1000 * s for s in lr)
             out["pause_ms"] = 1000 * stop
             out["app_rss_mb"] = rss_mb()
@@ -149,7 +158,9 @@ def summary(r: dict) -> str:
             f"{r['load_s']:.1f}: load {r['load_s']:.2f} s; first frame {r['first_frame_from_load_s']:.2f} s "
             f"from loading ({r['first_frame_from_app_s']:.2f} s from the app's start); space "
             f"{med(r['space_ms']):.0f} ms median, {max(r['space_ms']):.0f} max, first key "
-            f"{r.get('first_key_ms', float('nan')):.0f}; +/- while training "
+            f"{r.get('first_key_ms', float('nan')):.0f}; space {r.get('gap_s', 0):g} s apart "
+            f"{med(r.get('space_paced_ms', [])):.0f} ms median, {max(r.get('space_paced_ms', [0])):.0f} max; "
+            f"+/- while training "
             f"{med(r['lr_ms']):.0f} ms median, {max(r['lr_ms']):.0f} max; pause {r['pause_ms']:.0f} ms; "
             f"app RSS {r['app_rss_mb']:.0f} MB (peak {r['app_peak_rss_mb']:.0f}), training process "
             f"{r['training_rss_mb']:.0f} MB")
@@ -159,19 +170,21 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     p.add_argument("--keys", type=int, default=10)
+    p.add_argument("--gap", type=float, default=0.25, help="seconds between paced presses of space")
     p.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "tui-trainer-bench")
     p.add_argument("--json", type=Path)
     p.add_argument("--one", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.one:
-        print(json.dumps(one(a.one, a.keys)))
+        print(json.dumps(one(a.one, a.keys, a.gap)))
         return
     a.folder.mkdir(parents=True, exist_ok=True)
     results = []
     for rows in a.rows:
         path = make_csv(rows, a.folder)
         load = os.getloadavg()[0]
-        proc = subprocess.run([sys.executable, __file__, "--one", str(path), "--keys", str(a.keys)],
+        proc = subprocess.run([sys.executable, __file__, "--one", str(path), "--keys", str(a.keys),
+                               "--gap", str(a.gap)],
                               capture_output=True, text=True, cwd=ROOT)
         if proc.returncode:
             print(proc.stderr[-3000:], file=sys.stderr)

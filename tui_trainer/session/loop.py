@@ -25,7 +25,7 @@ from core.engine.trainer import StepRecord, Trainer
 from core.files import export_path, make_folder, write_atomic
 from core.logs.runlog import export_lines
 
-from ..protocol import Command, Frame, Notice
+from ..protocol import STEP, Command, Frame, Notice
 from ..runs_folder import write_in_folder
 from .handlers import Handlers, stopped_text
 from .watching import Watching
@@ -72,6 +72,7 @@ class Session(Watching, Handlers):
         self._table_view = None   # the sample table's rows (TABLE_VIEW); None: the first ones
         self._earlier: list[StepRecord] = []  # steps from before the resets, for the export
         self._notices = 0         # notices sent: did a command say anything itself?
+        self._others_sent = 0     # commands sent other than a step (_prepare_next_step)
         # Quitting must not lose training: what the last export (or the start) covered, and
         # whether the owning thread has let go of the trainer, so the UI side may save it.
         self._saved_mark = self._mark()
@@ -82,6 +83,8 @@ class Session(Watching, Handlers):
     # ---- the UI side -------------------------------------------------------------------
     def send(self, cmd: Command) -> None:
         """Queue a command for the owning thread (thread-safe, never blocks)."""
+        if cmd.name != STEP:
+            self._others_sent += 1
         self._queue.put(cmd)
 
     def frame_drawn(self) -> None:
@@ -104,6 +107,8 @@ class Session(Watching, Handlers):
             owed = self._trainer.m > LIGHT_START_SAMPLES  # paused: a frame went out without its findings
             owed = not self._publish(force_findings=not owed, light=owed, first=True) or owed
             while not (self._closed.is_set() or cancelled()):
+                if not self._running:
+                    self._prepare_next_step()
                 changed = self._drain(block=not self._running,
                                       timeout=self._quiet() if owed else 0.1)
                 if self._running and not self._pacer.acked:
@@ -127,6 +132,16 @@ class Session(Watching, Handlers):
         finally:
             self._running = False
             self._loop_done.set()
+
+    def _prepare_next_step(self) -> None:
+        """Paused on large data: the next step's passes now (Trainer.prepare_step, ~40 ms at 1M
+        samples), so that `space` or `n` only applies them and its frame comes that much
+        sooner. Any other key stops them at once (it may change θ or the settings); a step
+        lets them finish, since it would compute the same passes itself. Already prepared,
+        this only compares θ."""
+        if self._trainer.m > LIGHT_START_SAMPLES:
+            seen = self._others_sent
+            self._trainer.prepare_step(stop=lambda: self._others_sent != seen or self._closed.is_set())
 
     def _drain(self, block: bool, timeout: float = 0.1) -> bool:
         """Apply every queued command; when paused, wait briefly for the first one."""
