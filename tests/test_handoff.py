@@ -285,3 +285,45 @@ def test_the_trivial_losses_are_computed_once_per_targets():
     assert L.trivial_losses(Y.copy(), "mse") == first and L.trivial_losses(Y.copy(), "mse") is not first
     assert L.trivial_losses(Y, "mse") == L._trivial_losses(Y, "mse")
     assert L.trivial_losses(Y[:, :100], "mse") != first   # another array: its own answer
+
+
+def test_paused_the_session_prepares_the_next_step_and_a_step_key_uses_it():
+    """Between keys on large data the training process computes the next step's passes
+    (Trainer.prepare_step): `space` then only applies them."""
+    import threading
+    import time
+    t = large_trainer(50_000)  # over Trainer.STEP_CHUNK: the step runs in chunks
+    frames: list = []
+    s = session_on(t, frames)
+    th = threading.Thread(target=s.run_loop, daemon=True)
+    th.start()
+    try:
+        deadline = time.monotonic() + 20
+        while t.chunks.ready is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert t.chunks.ready is not None, "no step was prepared while paused"
+        generation = t.chunks.generation
+        s.send(P.Command(P.STEP, 1))
+        while not any(f.applied == 1 for f in frames) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert t.step_count == 1
+        while not (t.chunks.ready and t.chunks.ready[0] > generation) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the step's frame is out: the step after it is prepared
+        assert t.chunks.generation == generation + 1   # that preparation's passes, none of the step's
+    finally:
+        s.close()
+        th.join(5)
+
+
+def test_preparing_a_step_stops_for_any_key_but_a_step():
+    t = large_trainer(50_000)
+    s = session_on(t, [])
+    stops = []
+    t.prepare_step = lambda stop=None: stops.append(stop) or True
+    s._prepare_next_step()
+    stop = stops[0]
+    assert not stop()
+    s.send(P.Command(P.STEP, 1))
+    assert not stop()   # a step waits for the passes it needs
+    s.send(P.Command(P.SCALE_LR, 0.5))
+    assert stop()       # the rate's key goes first
