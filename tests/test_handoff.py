@@ -144,25 +144,32 @@ def test_a_widened_pipe_takes_a_large_frame_before_the_app_reads_it():
         send.close()
 
 
-def test_the_baseline_gives_way_to_a_key_and_keeps_nothing():
+def test_the_baseline_gives_way_to_a_key_and_resumes_where_it_stopped(monkeypatch):
     """The findings' first frame at 1M samples spent ~180 ms fitting the polynomial baseline
-    (bias_variance), with a key waiting: it now stops between degrees."""
+    (bias_variance), with a key waiting: it now stops between degrees, keeps no baseline, and
+    the next try goes on from the degree it stopped at (starting over, under keys pressed a few
+    times a second it never finished)."""
     import pytest
 
+    from core.diagnosis import baseline_select
     from core.diagnosis.bias_variance import _CACHE, baseline_for, bias_variance
     from core.diagnosis.evaluation import evaluate
     from core.engine.chunks import Abandoned
     t = large_trainer()
-    asked = []
+    asked, scored = [], []
+    mse_cv = baseline_select._mse_cv
+    monkeypatch.setattr(baseline_select, "_mse_cv", lambda X, Y, deg: scored.append(deg) or mse_cv(X, Y, deg))
 
     def stop() -> bool:
         asked.append(1)
-        return len(asked) > 2   # a key comes after the second degree
+        return len(asked) > 3   # a key comes after the first degree
     with pytest.raises(Abandoned):
         bias_variance(t, evaluate(t), stop=stop)
     assert id(t.data) not in {k[0] for k in _CACHE}
+    assert scored == [1]
     whole = bias_variance(t, evaluate(t))
     assert whole.baseline is not None and baseline_for(t) is whole.baseline
+    assert scored == [1, *baseline_select.DEGREES[1:]]  # degree 1 was not scored again
 
 
 def test_a_training_process_forked_from_the_fork_server_trains(monkeypatch):

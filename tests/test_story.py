@@ -28,6 +28,20 @@ def test_degree_two_baseline_recovers_the_generating_polynomial():
     assert fit.train_loss < 1e-12
 
 
+def test_the_design_matrix_is_every_monomial_multiplied_out():
+    """baseline._design builds each column from an earlier one: the same numbers, bit for bit,
+    as multiplying out each monomial's factors (x1*x1*x2 = (x1*x1)*x2)."""
+    from core.diagnosis.baseline import _design, _monomials
+    X = np.random.default_rng(5).normal(size=(3, 50)) * 7
+    for degree in range(1, 5):
+        A = _design(X, degree)
+        for j, c in enumerate(_monomials(3, degree)):
+            want = np.ones(50)
+            for k in c:  # (1.0 * x is x exactly)
+                want = want * X[k]
+            assert np.array_equal(A[:, j], want), (degree, c)
+
+
 def test_baseline_reports_dev_loss_on_the_same_split():
     d = story_problem()
     t = Trainer(TrainConfig(dev_fraction=0.25), d)

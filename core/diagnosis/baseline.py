@@ -33,8 +33,23 @@ def _monomials(n_x: int, degree: int) -> list[tuple[int, ...]]:
 
 
 def _design(X: np.ndarray, degree: int) -> np.ndarray:
-    cols = [np.prod(X[list(c), :], axis=0) if c else np.ones(X.shape[1]) for c in _monomials(X.shape[0], degree)]
-    return np.stack(cols, axis=1)
+    """The (m, terms) matrix of every monomial of the features, column by column: each one is
+    an earlier column (its monomial without the last factor) times that feature, the same
+    products in the same order as multiplying out the factors. Column-major, so each column
+    is written in one pass and LAPACK takes it as it is: at 1M samples stacking rows of
+    np.prod took 90-170 ms, which a key pressed meanwhile waited for."""
+    terms = _monomials(X.shape[0], degree)
+    A = np.empty((X.shape[1], len(terms)), order="F")
+    column = {}
+    for j, c in enumerate(terms):
+        if not c:
+            A[:, j] = 1.0
+        elif len(c) == 1:
+            A[:, j] = X[c[0]]
+        else:
+            np.multiply(A[:, column[c[:-1]]], X[c[-1]], out=A[:, j])
+        column[c] = j
+    return A
 
 
 def _term_name(c: tuple[int, ...], names: tuple[str, ...]) -> str:
