@@ -20,6 +20,15 @@ def test_cost_of_predicting_the_mean():
     assert compute_cost(np.full_like(d.Y, d.Y.mean()), d.Y) == pytest.approx(63_800.1, abs=1e-9)
 
 
+@pytest.mark.parametrize("Y", [story_problem().Y, np.random.default_rng(1).normal(3, 2, (1, 1001)),
+                               np.random.default_rng(2).normal(size=(2, 300)), np.zeros((1, 5))])
+def test_trivial_losses_are_compute_cost_of_the_zero_and_mean_predictions_bit_for_bit(Y):
+    from core.diagnosis.loss_at_init import _trivial_losses
+    zero, label, mean = _trivial_losses(Y, "mse")
+    assert label == "all zeros"
+    assert zero == compute_cost(np.zeros_like(Y), Y) and mean == compute_cost(np.full_like(Y, Y.mean()), Y)
+
+
 def test_degree_two_baseline_recovers_the_generating_polynomial():
     d = story_problem()
     fit = fit_baseline(d.X, d.Y, 2)
