@@ -158,3 +158,14 @@ def test_every_activations_exact_into_gives_forwards_numbers():
             got, want = act.exact_into(Z, np.empty_like(Z)), act.forward(Z)
         assert np.array_equal(got, want, equal_nan=True), name
         assert np.array_equal(np.signbit(got), np.signbit(want)), name
+
+
+@pytest.mark.parametrize("shape", [(1, 20), (1, 100_001), (2, 333)])
+def test_the_loss_and_rmse_from_one_sum_are_output_cost_and_rmse_bit_for_bit(shape):
+    from core.diagnosis.evaluation import _loss_and_rmse, _rmse
+    from core.engine.config import TrainConfig
+    from core.engine.losses import output_cost
+    rng = np.random.default_rng(0)
+    A, Y, c = rng.normal(size=shape) * 1e3, rng.normal(size=shape), TrainConfig()
+    for y_std in (1.0, 3.7):
+        assert _loss_and_rmse(A, A, Y, c, y_std) == (output_cost(A, A, Y, "mse", c.output_activation), _rmse(A, Y, y_std))
