@@ -334,3 +334,35 @@ def test_preparing_a_step_stops_for_any_key_but_a_step():
     assert not stop()   # a step waits for the passes it needs
     s.send(P.Command(P.SCALE_LR, 0.5))
     assert stop()       # the rate's key goes first
+
+
+def test_on_large_data_the_baseline_is_fitted_before_the_first_frame():
+    """Its solve and design cannot stop for a key: before the first frame there is nothing on
+    screen to press (session/ahead.py). With a key already waiting it gives way instead."""
+    import threading
+
+    from core.diagnosis.bias_variance import _CACHE
+    t = large_trainer(2 * LIGHT_START_SAMPLES)
+    fitted_at_first_frame = []
+
+    def on_frame(frame) -> None:
+        if not fitted_at_first_frame:
+            fitted_at_first_frame.append(id(t.data) in {k[0] for k in _CACHE})
+    s = Session(t, on_frame, lambda n: None, pause_on_trouble=False)
+    th = threading.Thread(target=s.run_loop, daemon=True)
+    th.start()
+    try:
+        for _ in range(200):
+            if fitted_at_first_frame:
+                break
+            th.join(0.05)
+    finally:
+        s.close()
+        th.join(5)
+    assert fitted_at_first_frame == [True]
+
+    t2 = large_trainer(2 * LIGHT_START_SAMPLES + 1)
+    s2 = session_on(t2, [])
+    s2._key_waiting = lambda: True
+    s2._baseline_ahead()   # gives way at once: no baseline, no error
+    assert id(t2.data) not in {k[0] for k in _CACHE}

@@ -27,12 +27,13 @@ from core.logs.runlog import export_lines
 
 from ..protocol import STEP, Command, Frame, Notice
 from ..runs_folder import write_in_folder
+from .ahead import Ahead
 from .handlers import Handlers, stopped_text
 from .watching import Watching
 from .pacing import CostShare, Pacer
 
 
-class Session(Watching, Handlers):
+class Session(Watching, Handlers, Ahead):
     CHUNK_SECONDS = 0.01      # a command waits at most about one chunk
     # On large data a key stops even a step midway (engine/chunked_step.py): chunks need not be
     # short for the keys' sake, and the pause watcher's pass over all samples before each one
@@ -105,6 +106,7 @@ class Session(Watching, Handlers):
             # On a large dataset the findings take seconds: the first frame goes out without
             # them, and they follow as after a key.
             owed = self._trainer.m > LIGHT_START_SAMPLES  # paused: a frame went out without its findings
+            self._baseline_ahead()  # ahead.py: on large data, before there is anything to press
             owed = not self._publish(force_findings=not owed, light=owed, first=True) or owed
             while not (self._closed.is_set() or cancelled()):
                 if not self._running:
@@ -132,16 +134,6 @@ class Session(Watching, Handlers):
         finally:
             self._running = False
             self._loop_done.set()
-
-    def _prepare_next_step(self) -> None:
-        """Paused on large data: the next step's passes now (Trainer.prepare_step, ~40 ms at 1M
-        samples), so that `space` or `n` only applies them and its frame comes that much
-        sooner. Any other key stops them at once (it may change θ or the settings); a step
-        lets them finish, since it would compute the same passes itself. Already prepared,
-        this only compares θ."""
-        if self._trainer.m > LIGHT_START_SAMPLES:
-            seen = self._others_sent
-            self._trainer.prepare_step(stop=lambda: self._others_sent != seen or self._closed.is_set())
 
     def _drain(self, block: bool, timeout: float = 0.1) -> bool:
         """Apply every queued command; when paused, wait briefly for the first one."""
