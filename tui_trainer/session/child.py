@@ -20,6 +20,7 @@ from ..protocol import Frame
 from .checkpoint import Sender, resume_session
 from .handoff import recv_object
 from .loop import Session
+from .memory import keep_freed_blocks
 
 
 def child_main(trainer_conn, commands, out, fps: float, options: dict | None = None) -> None:
@@ -36,6 +37,7 @@ def child_main(trainer_conn, commands, out, fps: float, options: dict | None = N
     for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     _silence_output()
+    keep_freed_blocks()  # memory.py: each frame reuses the last one's pages
     try:
         trainer: Trainer = recv_object(trainer_conn)
     except (EOFError, OSError):
