@@ -189,3 +189,19 @@ async def test_the_table_heading_follows_the_output(tui_app, settle):
         await settle(pilot)
         await pilot.pause(0.2)
         assert str(app.main.query_one("#samples").border_title) == "Samples (a leaky_relu output: none can die)"
+
+
+async def test_the_unit_grid_is_as_tall_at_any_width_it_is_measured_at(tui_app, settle):
+    """Textual measures a widget's height for its new width before the widget has it: the grid's
+    text, built for the old width, wrapped at a narrower one, and a layout taken then kept it
+    twice as tall, with a scrollbar, behind the LR range test's screen (a flaky snapshot)."""
+    from textual.geometry import Size
+    app = tui_app()
+    async with app.run_test(size=SIZES[1]) as pilot:
+        await settle(pilot)
+        grid = app.main.query_one(UnitGrid)
+        s = app.frame.snapshot
+        lines = 1 + sum(a.shape[0] for a in s.hidden_active)
+        assert len(grid.render().plain.split("\n")) == lines
+        for width in (grid.size.width // 2, grid.size.width, 2 * grid.size.width):
+            assert grid.get_content_height(Size(width, 40), Size(*SIZES[1]), width) == lines

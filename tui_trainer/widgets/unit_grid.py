@@ -45,6 +45,17 @@ class UnitGrid(RelayoutOnHeightChange, Widget):
     def inputs(self) -> tuple:
         return self.snapshot, self.size.width
 
+    def get_content_height(self, container, viewport, width: int) -> int:
+        # One line per layer's heading and one per unit, at any width: each row is built exactly
+        # as wide as the widget. Textual measures the height for a new width while the text is
+        # still the one built for the old width, which wraps when narrower: that layout kept the
+        # grid twice as tall, with a scrollbar, until the next one, which a screen pushed on top
+        # meanwhile (the LR range test's) held off (a flaky snapshot under load).
+        s = self.snapshot
+        if s is None:
+            return super().get_content_height(container, viewport, width)
+        return sum(1 + active.shape[0] for active in s.hidden_active)
+
     def build(self) -> Text:
         s = self.snapshot
         if s is None:
