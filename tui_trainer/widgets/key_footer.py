@@ -47,13 +47,16 @@ class KeyFooter(Footer):
         # starts or stops (manual steps are disabled while it runs): a recompose, a layout and
         # a repaint of the whole screen, ~10 ms a time. When the same keys only change
         # enabled, they are updated in place: their widths stay, so nothing moves.
-        if self._bindings_ready and screen is self.screen and self._shown == _entries(screen):
-            self._set_enabled(_enabled(screen))
+        keys = list(self.query(FooterKey))
+        # (FooterKey's `_disabled` is Textual's own: without it, rebuild as Footer does)
+        if (self._bindings_ready and screen is self.screen and self._shown == _entries(screen)
+                and all(hasattr(w, "_disabled") for w in keys)):
+            self._set_enabled(keys, _enabled(screen))
             return
         super().bindings_changed(screen)
 
-    def _set_enabled(self, enabled: dict) -> None:
-        for w in self.query(FooterKey):
+    def _set_enabled(self, keys: list, enabled: dict) -> None:
+        for w in keys:
             off = not enabled.get((w.key, w.action), not w._disabled)
             if w._disabled != off:  # FooterKey's own flag: its click and its dim style read it
                 w._disabled = off
