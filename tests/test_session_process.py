@@ -17,7 +17,7 @@ import pytest
 
 from core.engine.config import TrainConfig
 from core.engine.data import story_problem
-from core.logs.runlog import loads_strict
+from core.logs.runlog import loads_strict, read_log
 from core.engine.trainer import Trainer
 from tui_trainer import session as S
 from tui_trainer.session import ProcessSession, TrainingError, backend_name, make_session
@@ -147,6 +147,37 @@ def test_frames_collapse_to_the_newest():
     assert steps == sorted(steps) and len(rec.frames) <= 1.5 * 10 + 5  # ~10 frames a second
     ps.close()
     th.join(10)
+
+
+class Stubborn(Trainer):
+    """Runs of 1,000 steps or more hold the process 5 s first, deaf to any stop, as a check at
+    1M samples is (~5 s); importable by the child."""
+
+    def run(self, n, should_stop=None, interrupt=None):
+        if n >= 1000:
+            time.sleep(5)
+        return super().run(n, should_stop, interrupt)
+
+
+def test_quitting_while_the_training_process_is_busy_saves_the_state_it_reported(tmp_path):
+    """A random-key run at 1M rows quit while checks were still running in the training process:
+    it did not stop within the save's wait, and the run log was not saved at all. Now the
+    process is ended and the state of its last checkpoint (the screen's) is saved, saying so."""
+    ps, rec, th, errors = start(Stubborn(TrainConfig(), story_problem()))
+    wait_for(lambda: rec.frames)
+    ps.send(S.Command(S.STEP, 25))
+    wait_for(lambda: rec.frames[-1].applied == 1 and ps.recovered_step == 25)
+    ps.send(S.Command(S.STEP, 1000))
+    time.sleep(0.3)   # inside it
+    ps.close()
+    t0 = time.monotonic()
+    path = ps.save_unsaved(tmp_path / "runs", timeout=0.5)
+    assert time.monotonic() - t0 < 3
+    assert path is not None and read_log(path).end["step"] == 25
+    assert ps.killed and "still busy 0.5 s after quitting" in ps.lost
+    th.join(10)
+    assert not th.is_alive()
+    assert not ps._process.is_alive()
 
 
 def test_an_error_in_the_training_process_is_raised_not_hung_and_saving_still_works(tmp_path):

@@ -210,6 +210,7 @@ class TrainerApp(LostTraining, Quitting, SafePalettes, App):
         except Exception as e:  # a bug must not cost the user the terminal or the message
             self.quit_report.append((True, f"could not save the run log: {e.__class__.__name__}: {e}"))
             return True
+        self.lost = self.lost or getattr(self.session, "lost", None)  # it may end training to save
         if self.lost is not None:
             self.quit_report.append((False, self.lost_report(path)))
         elif path is not None and path.parent != self.runs_dir:  # runs/ could not be written

@@ -236,7 +236,8 @@ class ProcessSession(Recovery):
             except (EOFError, OSError):
                 proc.join(1.0)
                 self.killed = True
-                self.lost = f"the training process {how_it_ended(proc.exitcode)}"
+                # (ended by _end_busy_child: its reason stands)
+                self.lost = self.lost or f"the training process {how_it_ended(proc.exitcode)}"
                 raise TrainingLost(f"{self.lost} at step {self._keeper.step}") from None
 
     def _pass_on(self, frame: Frame, applied: int) -> int:
@@ -257,7 +258,8 @@ class ProcessSession(Recovery):
         """As Session.save_unsaved, written by the process that owns the trainer; then the
         child exits. Raises OSError with a readable message when nothing could be saved."""
         if not self.wait_stopped(timeout):
-            raise OSError("training did not stop in time; run log not saved")
+            self._end_busy_child(timeout)
+            return self.local_session().save_unsaved(directory, timeout)
         with self._start_lock:
             self._closed.set()   # no child starts after this
             proc = self._process

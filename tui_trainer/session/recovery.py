@@ -1,6 +1,7 @@
 """After the training process is lost (killed, out of memory, or failed): what the app can
 still do from its side of the pipe with the newest checkpoint (checkpoint.py). A mixin of
-ProcessSession, which owns `_keeper`, `_local`, `_process`, `_trainer` and the callbacks."""
+ProcessSession, which owns `_keeper`, `_local`, `_process`, `_trainer`, `_closed`,
+`_start_lock` and the callbacks."""
 from __future__ import annotations
 
 import signal
@@ -32,6 +33,21 @@ class Recovery:
             self._local = Session(trainer, self._on_frame, self._on_notice)
             resume_session(self._local, None if self._process is None else self._keeper.resume())
         return self._local
+
+    def _end_busy_child(self, waited: float) -> None:
+        """The training process has not stopped `waited` s after close(): it is inside a command
+        that costs seconds on large data (a check at 1M samples takes ~5 s, and keys can queue
+        several). End it, and let the caller save the state it last reported (its checkpoint,
+        as after a kill) rather than nothing: a random-key run at 1M rows lost its run so."""
+        with self._start_lock:
+            self._closed.set()   # no child starts after this
+            proc = self._process
+        self.lost = (f"the training process was still busy {waited:g} s after quitting "
+                     "(a check or the findings, at this data size) and was ended")
+        self.killed = True
+        if proc is not None and proc.is_alive():
+            proc.terminate()
+            proc.join(2.0)
 
     def export_lost(self, directory: Path) -> None:
         """`e` with the training process gone: the run log and CSV written from this side."""
