@@ -113,3 +113,21 @@ def test_a_keys_findings_wait_longer_the_more_they_cost():
     assert d.s._quiet() == Session.QUIET_MOST
     d.s._publish(force_findings=False, light=True)  # a key's frame: no findings, the cost stays
     assert d.s._findings_cost == 10.0 and not d.frames[-1].fresh
+
+
+def test_after_close_the_commands_still_queued_are_dropped():
+    """The app quits while the training process is inside a long command (a check: ~5 s at 1M
+    rows): the commands queued behind it are not run, so the process answers and saves soon."""
+    from tui_trainer import protocol as P
+    from tui_trainer.session.loop import Session
+    s = Session(Trainer(TrainConfig(), story_problem()), lambda f: None, lambda n: None)
+    step = s._handlers[P.STEP]
+
+    def step_then_quit(n):
+        step(n)
+        s.close()   # as the command reader does when the app's close comes meanwhile
+    s._handlers[P.STEP] = step_then_quit
+    for _ in range(3):
+        s.send(P.Command(P.STEP, 2))
+    assert s._drain(block=False)
+    assert s._trainer.step_count == 2   # the first one only

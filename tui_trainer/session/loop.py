@@ -136,13 +136,15 @@ class Session(Watching, Handlers, Ahead):
             self._loop_done.set()
 
     def _drain(self, block: bool, timeout: float = 0.1) -> bool:
-        """Apply every queued command; when paused, wait briefly for the first one."""
+        """Apply every queued command; when paused, wait briefly for the first one. After
+        close() the rest are dropped: at 1M rows a check takes ~5 s, and the steps taken
+        before four queued ones were lost when the app, done waiting, saved what it had."""
         changed = False
         try:
             cmd = self._queue.get(timeout=timeout) if block else self._queue.get_nowait()
         except queue.Empty:
             return False
-        while cmd is not None:
+        while cmd is not None and not self._closed.is_set():
             self._apply(cmd)
             self._applied += 1
             changed = True
