@@ -43,7 +43,7 @@ class Recovery:
             self._closed.set()   # no child starts after this
             proc = self._process
         self.lost = (f"the training process was still busy {waited:g} s after quitting "
-                     "(a check or the findings, at this data size) and was ended")
+                     "(a command that takes seconds at this data size, such as a check) and was ended")
         self.killed = True
         if proc is not None and proc.is_alive():
             proc.terminate()
