@@ -94,9 +94,7 @@ class ProcessSession(Recovery):
         self._keeper = Keeper(trainer)           # the child's newest state, should it be killed
         self.lost: str | None = None             # why training is gone (the child died or failed)
         self._options = dict(options or {})       # the child's Session's keyword arguments
-        self._on_frame = on_frame
-        self._on_notice = on_notice
-        self._fps = fps
+        self._on_frame, self._on_notice, self._fps = on_frame, on_notice, fps
         self._ctx = mp.get_context(context or starting.START_METHOD)
         self._cmd_recv, self._cmd_send = self._ctx.Pipe(duplex=False)
         self._out_recv, self._out_send = self._ctx.Pipe(duplex=False)
@@ -236,8 +234,7 @@ class ProcessSession(Recovery):
             except (EOFError, OSError):
                 proc.join(1.0)
                 self.killed = True
-                # (ended by _end_busy_child: its reason stands)
-                self.lost = self.lost or f"the training process {how_it_ended(proc.exitcode)}"
+                self.lost = self.lost or f"the training process {how_it_ended(proc.exitcode)}"  # (or _end_busy_child's)
                 raise TrainingLost(f"{self.lost} at step {self._keeper.step}") from None
 
     def _pass_on(self, frame: Frame, applied: int) -> int:
@@ -257,7 +254,7 @@ class ProcessSession(Recovery):
     def save_unsaved(self, directory: Path, timeout: float = 5.0) -> Path | None:
         """As Session.save_unsaved, written by the process that owns the trainer; then the
         child exits. Raises OSError with a readable message when nothing could be saved."""
-        if not self.wait_stopped(timeout):
+        if not self.wait_stopped(timeout):  # busy: ended, and saved from its checkpoint (recovery.py)
             self._end_busy_child(timeout)
             return self.local_session().save_unsaved(directory, timeout)
         with self._start_lock:
