@@ -14,7 +14,8 @@ from core.engine.data import Dataset
 from core.engine.trainer import Trainer
 from tui_trainer import protocol as P
 from tui_trainer.session.handoff import recv_object, send_object
-from tui_trainer.session.loop import LIGHT_START_SAMPLES, Session
+from tui_trainer.session.ahead import LARGE_SAMPLES as LIGHT_START_SAMPLES
+from tui_trainer.session.loop import Session
 
 
 class Wire:

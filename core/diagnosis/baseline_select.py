@@ -14,13 +14,13 @@ it has not seen, so the baseline is:
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine.chunks import give_way
 from .baseline import _monomials, fit_baseline
+from .by_identity import MISSING, ByIdentity
 from ..engine.losses import cross_entropy_from_logits
 
 FOLDS = 5
@@ -133,19 +133,17 @@ def _logistic(X, Y, X_dev, Y_dev) -> Baseline | None:
                     f"the features as they are; {FOLDS}-fold cross-validation on the training split")
 
 
-# Each degree's cross-validated J, by the training data's identity (weak references: the same
-# arrays, not new ones at reused addresses; prepared data is rebuilt, never changed in place).
-# A baseline given up for a key (stop) resumes at the degree it stopped at: at 1M samples,
+# Each degree's cross-validated J, by the training data's identity (by_identity.py). A
+# baseline given up for a key (stop) resumes at the degree it stopped at: at 1M samples,
 # starting over each time, it never finished while someone pressed a key a few times a second.
-_CV_SCORES: dict[tuple[int, int, int], tuple[weakref.ref, weakref.ref, float]] = {}
+_CV_SCORES = ByIdentity()
 
 
 def _cv_score(X, Y, deg: int, stop=None) -> float:
     """The degree's cross-validated J (nan: x^deg overflows, or the fit fails)."""
-    key = (id(X), id(Y), deg)
-    hit = _CV_SCORES.get(key)
-    if hit is not None and hit[0]() is X and hit[1]() is Y:
-        return hit[2]
+    cv = _CV_SCORES.get((X, Y), deg)
+    if cv is not MISSING:
+        return cv
     give_way(stop)  # each degree's folds: ~20-30 ms at 1M samples
     Xc, Yc = _cv_subset(X, Y)
     try:
@@ -153,9 +151,7 @@ def _cv_score(X, Y, deg: int, stop=None) -> float:
             cv = _mse_cv(Xc, Yc, deg)
     except (ValueError, np.linalg.LinAlgError):
         cv = math.nan
-    if len(_CV_SCORES) >= 64:
-        _CV_SCORES.clear()
-    _CV_SCORES[key] = (weakref.ref(X), weakref.ref(Y), cv)
+    _CV_SCORES.put((X, Y), deg, value=cv)
     return cv
 
 

@@ -9,7 +9,6 @@ which is rare and worth a second look.
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 from ..engine.chunks import output_in_chunks
 from ..engine.losses import compute_cost, output_cost
 from ..engine.network import L_model_forward, initialize_parameters
+from .by_identity import MISSING, ByIdentity
 
 MISMATCH_FACTOR = 3.0  # measured/expected beyond this (either way) counts as a large mismatch
 
@@ -33,23 +33,17 @@ class LossAtInit:
     meaning: str
 
 
-# The last answers, by the targets' identity (a weak reference: the same array, not a new one
-# at a reused address). A findings frame asked three times for the same targets (the baseline,
-# bias/variance, the loss at init), ~20 ms each at 1M samples. Targets are never written in
-# place: a prepared dataset is rebuilt, not changed (core.engine.data.prepare).
-_TRIVIAL: dict[tuple[int, str], tuple[weakref.ref, tuple[float, str, float]]] = {}
+# By the targets' identity (by_identity.py): a findings frame asked three times for the same
+# targets (the baseline, bias/variance, the loss at init), ~20 ms each at 1M samples.
+_TRIVIAL = ByIdentity(most=8)
 
 
 def trivial_losses(Y: np.ndarray, loss: str) -> tuple[float, str, float]:
     """(J of the zero / p = 0.5 predictor, its label, J of predicting the mean of Y)."""
-    key = (id(Y), loss)
-    hit = _TRIVIAL.get(key)
-    if hit is not None and hit[0]() is Y:
-        return hit[1]
-    out = _trivial_losses(Y, loss)
-    if len(_TRIVIAL) >= 8:
-        _TRIVIAL.clear()
-    _TRIVIAL[key] = (weakref.ref(Y), out)
+    out = _TRIVIAL.get((Y,), loss)
+    if out is MISSING:
+        out = _trivial_losses(Y, loss)
+        _TRIVIAL.put((Y,), loss, value=out)
     return out
 
 

@@ -19,7 +19,6 @@ from typing import Callable
 
 from core.engine.chunks import Abandoned
 from core.diagnosis.diagnostics import LiveDiagnostics
-from core.diagnosis.sample_bins import SHOWN_SAMPLES as LIGHT_START_SAMPLES
 from core.diagnosis.snapshot import take_snapshot
 from core.engine.trainer import StepRecord, Trainer
 from core.files import export_path, make_folder, write_atomic
@@ -105,7 +104,7 @@ class Session(Watching, Handlers, Ahead):
         try:
             # On a large dataset the findings take seconds: the first frame goes out without
             # them, and they follow as after a key.
-            owed = self._trainer.m > LIGHT_START_SAMPLES  # paused: a frame went out without its findings
+            owed = self._large()  # ahead.py; paused: a frame went out without its findings
             self._baseline_ahead()  # ahead.py: on large data, before there is anything to press
             owed = not self._publish(force_findings=not owed, light=owed, first=True) or owed
             while not (self._closed.is_set() or cancelled()):
@@ -203,7 +202,7 @@ class Session(Watching, Handlers, Ahead):
         frame is, though: the app shows its own preview meanwhile (process.py), and a key
         pressed on that preview waited ~180 ms at 1M samples for a frame it supersedes."""
         now = time.monotonic()
-        large = self._trainer.m > LIGHT_START_SAMPLES
+        large = self._large()
         give_way = not light or first
         with_findings = not light and self._findings_rate.take(now, force=force_findings)
         t0 = time.perf_counter()
